@@ -1,0 +1,56 @@
+import type { Policy, PolicyPatch } from '../core/policy.js';
+import type {
+  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery,
+  User, UserDetails, UserImportResult, Verdict,
+} from '../core/types.js';
+
+export interface AuditFilter {
+  user?: string;
+  action?: string;
+  /** ISO time. */
+  since?: string;
+  limit?: number;
+}
+
+export interface ImportRow<T> {
+  line: number;
+  input: T;
+}
+
+/**
+ * What every command calls. Async and plain data in and out, so that the local backend (core +
+ * SQLite in this process) and the remote backend (HTTP to `tac serve`) are interchangeable.
+ */
+export interface Backend {
+  readonly kind: 'local' | 'remote';
+  /** The database path or server URL, for messages. */
+  readonly location: string;
+
+  addUser(input: NewUserInput): Promise<User>;
+  importUsers(rows: ImportRow<NewUserInput>[], onExisting: 'fail' | 'skip'): Promise<UserImportResult[]>;
+  existingEmails(emails: string[]): Promise<{ email: string; guest: boolean; username: string }[]>;
+  searchUsers(query: string, opts?: { guestsOnly?: boolean; limit?: number }): Promise<User[]>;
+  showUser(ref: string): Promise<UserDetails>;
+  unlockUser(ref: string): Promise<User>;
+  setUserDisabled(ref: string, disabled: boolean): Promise<User>;
+  deleteUser(ref: string): Promise<User>;
+
+  issueTac(input: IssueInput): Promise<IssuedTac>;
+  listTacs(q: TacListQuery): Promise<Tac[]>;
+  revokeTac(id: string): Promise<{ tac: Tac; changed: boolean }>;
+  revokeUserTacs(ref: string): Promise<Tac[]>;
+  verify(ref: string, code: string): Promise<Verdict>;
+
+  getPolicy(): Promise<Policy>;
+  updatePolicy(patch: PolicyPatch): Promise<Policy>;
+  replacePolicy(policy: unknown): Promise<Policy>;
+  resetPolicy(): Promise<Policy>;
+
+  createGuest(input: GuestInput): Promise<IssuedTac>;
+  importGuests(rows: ImportRow<GuestInput>[], onExisting: OnExisting): Promise<GuestImportResult[]>;
+
+  queryAudit(q: AuditFilter): Promise<AuditEvent[]>;
+  purge(dryRun: boolean): Promise<PurgeResult>;
+
+  close(): Promise<void>;
+}

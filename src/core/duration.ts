@@ -1,0 +1,66 @@
+import { invalid } from './errors.js';
+
+const UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 1440 };
+const DURATION_RE = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
+
+/**
+ * Parses a DURATION into whole minutes: `90m`, `8h`, `2d`, combinations such as `1h30m`, or a
+ * plain number, read in `plainUnit` (minutes unless the field says otherwise, e.g. days).
+ */
+export function parseDuration(field: string, input: string, plainUnit: 'm' | 'd' = 'm'): number {
+  const s = String(input).trim().toLowerCase();
+  let minutes: number | undefined;
+  if (/^\d+$/.test(s)) {
+    minutes = Number(s) * UNIT_MINUTES[plainUnit]!;
+  } else {
+    const m = DURATION_RE.exec(s);
+    if (m && s !== '') minutes = Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  }
+  if (minutes === undefined || !Number.isSafeInteger(minutes)) {
+    throw invalid(field, `"${truncate(input)}" is not a duration; use e.g. 90m, 8h, 2d or plain ${plainUnit === 'd' ? 'days' : 'minutes'}`);
+  }
+  return minutes;
+}
+
+/** Parses a TIME: ISO-8601 (`2026-05-01T09:00Z`) or relative to now (`+2h`, `+30m`, `+1d`). */
+export function parseTime(field: string, input: string, now: Date): Date {
+  const s = String(input).trim();
+  if (s.startsWith('+')) {
+    return new Date(now.getTime() + parseDuration(field, s.slice(1)) * 60_000);
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
+    const d = new Date(s);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  throw invalid(field, `"${truncate(input)}" is not a time; use ISO-8601 (2026-05-01T09:00:00Z) or relative (+2h)`);
+}
+
+/** Parses `--since`: a duration back from now (`24h`, `7d`) or a TIME. */
+export function parseSince(field: string, input: string, now: Date): Date {
+  const s = String(input).trim();
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) return parseTime(field, s, now);
+  return new Date(now.getTime() - parseDuration(field, s) * 60_000);
+}
+
+/** 90 -> "1h30m", 2880 -> "2d", 45 -> "45m". */
+export function formatMinutes(total: number): string {
+  if (total === 0) return '0m';
+  const d = Math.floor(total / 1440);
+  const h = Math.floor((total % 1440) / 60);
+  const m = total % 60;
+  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}`;
+}
+
+/** Relative description of `to` seen from `from`: "in 1h 5m", "3m ago". */
+export function formatRelative(to: Date, from: Date): string {
+  const diff = Math.round((to.getTime() - from.getTime()) / 60_000);
+  const abs = Math.abs(diff);
+  const text = abs < 1 ? 'less than a minute' : formatMinutes(abs).replace(/(\d[dhm])(?=\d)/g, '$1 ');
+  return diff >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** Keeps user input quoted in errors short and on one line. */
+export function truncate(input: unknown, max = 40): string {
+  const s = String(input).replace(/[\r\n\t]+/g, ' ');
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

@@ -1,0 +1,149 @@
+import { invalid, TacError } from './errors.js';
+
+/** The TAC policy, as printed by `tac policy show --json`. TTLs and lockout in minutes. */
+export interface Policy {
+  enabled: boolean;
+  minTtl: number;
+  maxTtl: number;
+  defaultTtl: number;
+  length: number;
+  complexity: { numbers: boolean; letters: boolean; specialCharacters: boolean };
+  mixedCase: boolean;
+  excludeAmbiguous: boolean;
+  multiUseAllowed: boolean;
+  oneTimeDefault: boolean;
+  maxFailedAttempts: number;
+  lockoutDuration: number;
+  purgeAfterDays: number;
+}
+
+/** A partial policy: what `policy set` and PATCH accept. */
+export type PolicyPatch = Partial<Omit<Policy, 'complexity'>> & { complexity?: Partial<Policy['complexity']> };
+
+/** 30 days: no TTL, however configured, may exceed this (Entra's ceiling for a TAP). */
+export const TTL_CEILING_MINUTES = 43_200;
+export const MIN_LENGTH = 6;
+export const MAX_LENGTH = 64;
+/** NIST SP 800-63B: a rate-limited secret needs at least 20 bits of entropy. */
+export const MIN_ENTROPY_BITS = 20;
+
+/** Phone-friendly defaults: 8 digits and upper-case letters without look-alikes, one-time, 1 hour. */
+export const DEFAULT_POLICY: Policy = Object.freeze({
+  enabled: true,
+  minTtl: 10,
+  maxTtl: 480,
+  defaultTtl: 60,
+  length: 8,
+  complexity: Object.freeze({ numbers: true, letters: true, specialCharacters: false }),
+  mixedCase: false,
+  excludeAmbiguous: true,
+  multiUseAllowed: false,
+  oneTimeDefault: true,
+  maxFailedAttempts: 3,
+  lockoutDuration: 15,
+  purgeAfterDays: 30,
+}) as Policy;
+
+// Special characters exclude '-' and ' ' because those are stripped from typed-in codes.
+const DIGITS = '0123456789';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const SPECIAL = '!@#$%&*+=?';
+const AMBIGUOUS = new Set(['0', 'O', 'o', '1', 'I', 'l', 'i', 'L']);
+
+/** The character classes a code must draw from, one string per enabled class. */
+export function characterClasses(p: Policy): string[] {
+  const keep = (s: string) => (p.excludeAmbiguous ? [...s].filter((c) => !AMBIGUOUS.has(c)).join('') : s);
+  const classes = [keep(DIGITS)];
+  if (p.complexity.letters) {
+    classes.push(keep(UPPER));
+    if (p.mixedCase) classes.push(keep(LOWER));
+  }
+  if (p.complexity.specialCharacters) classes.push(SPECIAL);
+  return classes;
+}
+
+export function alphabetSize(p: Policy): number {
+  return characterClasses(p).reduce((n, c) => n + c.length, 0);
+}
+
+export function entropyBits(p: Policy): number {
+  return p.length * Math.log2(alphabetSize(p));
+}
+
+/** Codes are compared case-insensitively unless the policy mixes cases. */
+export const isCaseSensitive = (p: Policy): boolean => p.complexity.letters && p.mixedCase;
+
+const BOOLEAN_FIELDS = ['enabled', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed', 'oneTimeDefault'] as const;
+const INTEGER_FIELDS = ['minTtl', 'maxTtl', 'defaultTtl', 'length', 'maxFailedAttempts', 'lockoutDuration', 'purgeAfterDays'] as const;
+const COMPLEXITY_FIELDS = ['numbers', 'letters', 'specialCharacters'] as const;
+
+/**
+ * Checks the shape of a patch (types, unknown fields) so that a policy file or request body with a
+ * typo is refused rather than silently ignored.
+ */
+export function checkPatchShape(input: unknown, where = 'policy'): PolicyPatch {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid(where, 'must be a JSON object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    if ((BOOLEAN_FIELDS as readonly string[]).includes(k)) {
+      if (typeof v !== 'boolean') throw invalid(k, 'must be true or false');
+      out[k] = v;
+    } else if ((INTEGER_FIELDS as readonly string[]).includes(k)) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(k, 'must be a whole number');
+      out[k] = v;
+    } else if (k === 'complexity') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid('complexity', 'must be an object');
+      const c: Record<string, boolean> = {};
+      for (const [ck, cv] of Object.entries(v)) {
+        if (!(COMPLEXITY_FIELDS as readonly string[]).includes(ck)) {
+          throw invalid(`complexity.${ck}`, `unknown field; allowed: ${COMPLEXITY_FIELDS.join(', ')}`);
+        }
+        if (typeof cv !== 'boolean') throw invalid(`complexity.${ck}`, 'must be true or false');
+        c[ck] = cv;
+      }
+      out.complexity = c;
+    } else {
+      throw invalid(k, `unknown policy field; allowed: ${[...BOOLEAN_FIELDS, ...INTEGER_FIELDS, 'complexity'].join(', ')}`);
+    }
+  }
+  return out as PolicyPatch;
+}
+
+export function mergePolicy(base: Policy, patch: PolicyPatch): Policy {
+  return { ...base, ...patch, complexity: { ...base.complexity, ...(patch.complexity ?? {}) } };
+}
+
+/** Refuses a policy that is inconsistent or too weak; returns it unchanged when it is sound. */
+export function validatePolicy(p: Policy): Policy {
+  const range = (field: string, v: number, lo: number, hi: number, unit = '') => {
+    if (!Number.isSafeInteger(v) || v < lo || v > hi) throw invalid(field, `must be a whole number from ${lo} to ${hi}${unit}`);
+  };
+  range('minTtl', p.minTtl, 1, TTL_CEILING_MINUTES, ' minutes');
+  range('maxTtl', p.maxTtl, 1, TTL_CEILING_MINUTES, ' minutes (30 days)');
+  range('defaultTtl', p.defaultTtl, 1, TTL_CEILING_MINUTES, ' minutes');
+  range('length', p.length, MIN_LENGTH, MAX_LENGTH);
+  range('maxFailedAttempts', p.maxFailedAttempts, 1, 100);
+  range('lockoutDuration', p.lockoutDuration, 1, TTL_CEILING_MINUTES, ' minutes');
+  range('purgeAfterDays', p.purgeAfterDays, 0, 3650, ' days');
+  if (p.minTtl > p.defaultTtl) throw invalid('minTtl', `(${p.minTtl}) must not exceed defaultTtl (${p.defaultTtl})`);
+  if (p.defaultTtl > p.maxTtl) throw invalid('defaultTtl', `(${p.defaultTtl}) must not exceed maxTtl (${p.maxTtl})`);
+  if (!p.complexity.numbers) throw invalid('complexity.numbers', 'numbers cannot be disabled');
+  if (p.mixedCase && !p.complexity.letters) throw invalid('mixedCase', 'requires letters to be enabled');
+  if (!p.oneTimeDefault && !p.multiUseAllowed) throw invalid('oneTimeDefault', 'can be false only when multiUseAllowed is true');
+  const bits = entropyBits(p);
+  if (bits < MIN_ENTROPY_BITS) {
+    throw invalid('length', `codes would have ${bits.toFixed(1)} bits of entropy; at least ${MIN_ENTROPY_BITS} are required (raise length or enable more characters)`);
+  }
+  return p;
+}
+
+/** Checks a requested TTL against the policy bounds (exit 5 when outside). */
+export function checkTtl(p: Policy, ttl: number): void {
+  if (ttl < p.minTtl || ttl > p.maxTtl) {
+    throw new TacError('policy_violation', `--ttl: ${ttl} minutes is outside the policy's allowed range of ${p.minTtl} to ${p.maxTtl} minutes`, {
+      field: 'ttl',
+      details: { minTtl: p.minTtl, maxTtl: p.maxTtl },
+    });
+  }
+}

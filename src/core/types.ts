@@ -1,0 +1,194 @@
+/** Plain data shapes shared by the core, the store, the backends and the JSON output. */
+
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  phone: string | null;
+  name: string | null;
+  guest: boolean;
+  disabled: boolean;
+  failedAttempts: number;
+  /** ISO time until which verification is refused, or null. */
+  lockedUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TacStatus = 'pending' | 'active' | 'expired' | 'used' | 'revoked';
+export const TAC_STATUSES: readonly TacStatus[] = ['pending', 'active', 'expired', 'used', 'revoked'];
+
+export type RevokeReason = 'replaced' | 'deleted' | 'user_disabled' | 'user_deleted';
+
+/** A TAC as stored. `codeHash` never leaves the core and the store. */
+export interface TacRecord {
+  id: string;
+  userId: string;
+  codeHash: string;
+  caseSensitive: boolean;
+  createdAt: string;
+  startsAt: string;
+  expiresAt: string;
+  oneTime: boolean;
+  useCount: number;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedReason: RevokeReason | null;
+  reason: string | null;
+  createdBy: string;
+}
+
+/** A TAC as shown to anyone: no hash, status derived at read time. */
+export interface Tac {
+  id: string;
+  userId: string;
+  status: TacStatus;
+  createdAt: string;
+  startsAt: string;
+  expiresAt: string;
+  oneTime: boolean;
+  useCount: number;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedReason: RevokeReason | null;
+  reason: string | null;
+  createdBy: string;
+}
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  email: string;
+  name: string | null;
+  guest: boolean;
+}
+
+/** What `users show` prints: the profile, lock state and the current TAC if any. */
+export interface UserDetails extends User {
+  locked: boolean;
+  currentTac: Tac | null;
+}
+
+/** The only shape that ever carries a code: returned once by issue, guest create and guest import. */
+export interface IssuedTac {
+  id: string;
+  code: string;
+  status: TacStatus;
+  startsAt: string;
+  expiresAt: string;
+  oneTime: boolean;
+  user: UserSummary;
+}
+
+export type VerifyReason =
+  | 'unknown_user'
+  | 'user_disabled'
+  | 'locked_out'
+  | 'tacs_disabled'
+  | 'invalid_code'
+  | 'not_yet_valid'
+  | 'expired'
+  | 'already_used'
+  | 'revoked';
+
+export type Verdict =
+  | { valid: true; user: UserSummary; tac: Tac }
+  | { valid: false; reason: VerifyReason; lockedUntil?: string };
+
+export type AuditAction =
+  | 'user.created'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.deleted'
+  | 'user.unlocked'
+  | 'user.locked_out'
+  | 'tac.generated'
+  | 'tac.revoked'
+  | 'tac.verified'
+  | 'tac.verify_failed'
+  | 'tac.purged'
+  | 'policy.updated'
+  | 'guest.created'
+  | 'agent.created'
+  | 'agent.revoked';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'user.created', 'user.disabled', 'user.enabled', 'user.deleted', 'user.unlocked', 'user.locked_out',
+  'tac.generated', 'tac.revoked', 'tac.verified', 'tac.verify_failed', 'tac.purged', 'policy.updated',
+  'guest.created', 'agent.created', 'agent.revoked',
+];
+
+export interface AuditEvent {
+  id: number;
+  at: string;
+  actor: string;
+  action: AuditAction;
+  userId: string | null;
+  tacId: string | null;
+  outcome: 'success' | 'failure';
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id'>;
+
+export interface AuditQuery {
+  userId?: string;
+  action?: AuditAction;
+  since?: string;
+  limit: number;
+}
+
+export type IdentityVerification = 'security-questions' | 'callback' | 'manager-approval' | 'in-person' | 'id-document' | 'other';
+export const VERIFICATION_METHODS: readonly IdentityVerification[] = [
+  'security-questions', 'callback', 'manager-approval', 'in-person', 'id-document', 'other',
+];
+
+export interface IssueInput {
+  user: string;
+  ttl?: number;
+  startsAt?: string;
+  oneTime?: boolean;
+  reason?: string;
+  verifiedBy?: IdentityVerification;
+  verificationNote?: string;
+}
+
+export interface NewUserInput {
+  username?: string;
+  email: string;
+  phone?: string | null;
+  name?: string | null;
+  guest?: boolean;
+}
+
+export interface GuestInput {
+  email: string;
+  name?: string | null;
+  username?: string;
+  phone?: string | null;
+  ttl?: number;
+  startsAt?: string;
+  oneTime?: boolean;
+}
+
+export type OnExisting = 'fail' | 'skip' | 'reissue';
+
+/** One row's outcome in a guest import batch. */
+export type GuestImportResult =
+  | { line: number; status: 'created' | 'reissued'; tac: IssuedTac }
+  | { line: number; status: 'skipped'; email: string };
+
+export type UserImportResult = { line: number; status: 'created'; user: User } | { line: number; status: 'skipped'; email: string };
+
+export interface PurgeResult {
+  purged: number;
+  dryRun: boolean;
+  tacIds: string[];
+}
+
+export interface TacListQuery {
+  user?: string;
+  status?: TacStatus | 'all';
+  limit?: number;
+}

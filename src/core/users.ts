@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { invalid } from './errors.js';
+import { truncate } from './duration.js';
+import type { NewUserInput, User, UserSummary } from './types.js';
+
+const EMAIL_RE = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const PHONE_RE = /^\+?[0-9]{6,15}$/;
+const ID_RE = /^usr_[a-z2-7]{16}$/;
+const MAX_NAME = 200;
+
+/** Random id with a type prefix: usr_, tac_, agt_ (base32, 80 bits). */
+export function newId(prefix: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  const bytes = randomBytes(16);
+  let out = '';
+  for (let i = 0; i < 16; i++) out += alphabet[bytes[i]! & 31];
+  return `${prefix}_${out}`;
+}
+
+export type UserRefKind = 'id' | 'email' | 'phone' | 'username';
+
+/** USER arguments are detected automatically: an id, an email, a phone number or a username. */
+export function detectUserRef(ref: string): { kind: UserRefKind; value: string } {
+  const s = ref.trim();
+  if (ID_RE.test(s)) return { kind: 'id', value: s };
+  if (s.includes('@') && EMAIL_RE.test(s)) return { kind: 'email', value: s.toLowerCase() };
+  const phone = s.replace(/[\s().-]/g, '');
+  if (/^\+?\d+$/.test(phone) && PHONE_RE.test(phone)) return { kind: 'phone', value: phone };
+  return { kind: 'username', value: s };
+}
+
+export function normalizeEmail(field: string, email: unknown): string {
+  const s = typeof email === 'string' ? email.trim() : '';
+  if (!s) throw invalid(field, 'is required');
+  if (s.length > 254 || !EMAIL_RE.test(s)) throw invalid(field, `"${truncate(s)}" is not a valid email address`);
+  return s.toLowerCase();
+}
+
+export function normalizePhone(field: string, phone: unknown): string | null {
+  if (phone === undefined || phone === null || phone === '') return null;
+  if (typeof phone !== 'string') throw invalid(field, 'must be a string');
+  const s = phone.replace(/[\s().-]/g, '');
+  if (!PHONE_RE.test(s)) throw invalid(field, `"${truncate(phone)}" is not a phone number; use 6 to 15 digits, optionally starting with +`);
+  return s;
+}
+
+export function normalizeUsername(field: string, username: unknown): string {
+  const s = typeof username === 'string' ? username.trim() : '';
+  if (!s) throw invalid(field, 'is required');
+  if (!USERNAME_RE.test(s)) {
+    throw invalid(field, `"${truncate(s)}" is not allowed; use 1 to 64 letters, digits and . _ @ + - (starting with a letter or digit)`);
+  }
+  if (ID_RE.test(s)) throw invalid(field, 'must not look like a user id (usr_…)');
+  return s;
+}
+
+export function normalizeName(field: string, name: unknown): string | null {
+  return normalizeText(field, name, MAX_NAME);
+}
+
+/** Optional free text (names, reasons, notes): trimmed, bounded, one line. */
+export function normalizeText(field: string, text: unknown, max: number): string | null {
+  if (text === undefined || text === null || text === '') return null;
+  if (typeof text !== 'string') throw invalid(field, 'must be a string');
+  const s = text.trim();
+  if (s.length > max) throw invalid(field, `must be at most ${max} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(s)) throw invalid(field, 'must not contain control characters');
+  return s || null;
+}
+
+/** Validates and normalizes new-user input. Guests default their username to their email. */
+export function normalizeNewUser(input: NewUserInput, prefix = ''): Required<Omit<NewUserInput, 'guest'>> & { guest: boolean } {
+  const email = normalizeEmail(`${prefix}email`, input.email);
+  const username = input.username === undefined || input.username === null || input.username === ''
+    ? input.guest
+      ? email
+      : (() => { throw invalid(`${prefix}username`, 'is required'); })()
+    : normalizeUsername(`${prefix}username`, input.username);
+  return {
+    username,
+    email,
+    phone: normalizePhone(`${prefix}phone`, input.phone),
+    name: normalizeName(`${prefix}name`, input.name),
+    guest: Boolean(input.guest),
+  };
+}
+
+export const summarize = (u: User): UserSummary => ({ id: u.id, username: u.username, email: u.email, name: u.name, guest: u.guest });
+
+/** A lock counts only until it expires; after that the user starts again from zero failures. */
+export function isLocked(u: User, now: Date): boolean {
+  return u.lockedUntil !== null && Date.parse(u.lockedUntil) > now.getTime();
+}

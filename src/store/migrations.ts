@@ -1,0 +1,60 @@
+/**
+ * Versioned schema migrations, applied in order inside one IMMEDIATE transaction each, tracked by
+ * PRAGMA user_version. Never edit a shipped migration: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: users, TACs, policy, audit
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    email TEXT NOT NULL,
+    phone TEXT,
+    name TEXT,
+    guest INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX users_username ON users (username COLLATE NOCASE);
+  CREATE UNIQUE INDEX users_email ON users (email COLLATE NOCASE);
+  CREATE UNIQUE INDEX users_phone ON users (phone) WHERE phone IS NOT NULL;
+  CREATE TABLE tacs (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    case_sensitive INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    one_time INTEGER NOT NULL,
+    use_count INTEGER NOT NULL DEFAULT 0,
+    last_used_at TEXT,
+    revoked_at TEXT,
+    revoked_reason TEXT,
+    reason TEXT,
+    created_by TEXT NOT NULL
+  );
+  CREATE INDEX tacs_user ON tacs (user_id);
+  CREATE INDEX tacs_expires ON tacs (expires_at);
+  CREATE INDEX tacs_revoked ON tacs (revoked_at) WHERE revoked_at IS NOT NULL;
+  CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    user_id TEXT,
+    tac_id TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    details TEXT NOT NULL
+  );
+  CREATE INDEX audit_user ON audit (user_id);
+  CREATE INDEX audit_action ON audit (action);
+  CREATE INDEX audit_at ON audit (at);
+  `,
+];

@@ -1,0 +1,215 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { TacError } from '../core/errors.js';
+import type { Policy } from '../core/policy.js';
+import type { Store } from '../core/store.js';
+import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../core/types.js';
+import { MIGRATIONS } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+/** Waiting this long for a writer lock means concurrent CLIs and a server never see SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 15_000;
+
+const USER_COLUMNS: Record<keyof User, string> = {
+  id: 'id', username: 'username', email: 'email', phone: 'phone', name: 'name', guest: 'guest', disabled: 'disabled',
+  failedAttempts: 'failed_attempts', lockedUntil: 'locked_until', createdAt: 'created_at', updatedAt: 'updated_at',
+};
+const TAC_COLUMNS: Record<keyof TacRecord, string> = {
+  id: 'id', userId: 'user_id', codeHash: 'code_hash', caseSensitive: 'case_sensitive', createdAt: 'created_at',
+  startsAt: 'starts_at', expiresAt: 'expires_at', oneTime: 'one_time', useCount: 'use_count', lastUsedAt: 'last_used_at',
+  revokedAt: 'revoked_at', revokedReason: 'revoked_reason', reason: 'reason', createdBy: 'created_by',
+};
+const BOOLEAN_KEYS = new Set(['guest', 'disabled', 'caseSensitive', 'oneTime']);
+
+/** Opens (creating with mode 0600 and migrating on first use) the SQLite database at `path`. */
+export function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Create the file ourselves so it is 0600 from the first byte; SQLite gives -wal and -shm the same mode.
+    closeSync(openSync(path, 'a', 0o600));
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (e) {
+    if (e instanceof TacError) throw e;
+    throw new TacError('internal', `cannot open database ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new TacError('internal', `the database schema (version ${version}) is newer than this tac understands; upgrade tac`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+const toRow = (columns: Record<string, string>, obj: Row): Row =>
+  Object.fromEntries(Object.entries(obj).map(([k, v]) => [columns[k]!, BOOLEAN_KEYS.has(k) ? (v ? 1 : 0) : v]));
+
+function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | undefined {
+  if (!row) return undefined;
+  const out: Row = {};
+  for (const [k, col] of Object.entries(columns)) out[k] = BOOLEAN_KEYS.has(k) ? row[col] === 1 : row[col];
+  return out as T;
+}
+
+export class SqliteStore implements Store {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  transaction<T>(fn: () => T): T {
+    // IMMEDIATE takes the write lock up front, so read-then-write can never deadlock into SQLITE_BUSY.
+    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined)?.value as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  // ---- users
+
+  insertUser(u: User): void {
+    this.insert('users', USER_COLUMNS, u as unknown as Row);
+  }
+
+  updateUser(id: string, patch: Partial<Omit<User, 'id'>>): void {
+    this.update('users', USER_COLUMNS, id, patch as Row);
+  }
+
+  deleteUser(id: string): void {
+    this.stmt('DELETE FROM users WHERE id = ?').run(id);
+  }
+
+  getUser(id: string): User | undefined {
+    return fromRow<User>(USER_COLUMNS, this.stmt('SELECT * FROM users WHERE id = ?').get(id) as Row);
+  }
+
+  findUser(field: 'username' | 'email' | 'phone', value: string): User | undefined {
+    const sql = field === 'phone' ? 'SELECT * FROM users WHERE phone = ?' : `SELECT * FROM users WHERE ${field} = ? COLLATE NOCASE`;
+    return fromRow<User>(USER_COLUMNS, this.stmt(sql).get(value) as Row);
+  }
+
+  searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): User[] {
+    const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = this.stmt(
+      `SELECT * FROM users
+       WHERE (username LIKE @like ESCAPE '\\' OR email LIKE @like ESCAPE '\\' OR name LIKE @like ESCAPE '\\' OR phone LIKE @like ESCAPE '\\')
+         AND (@guestsOnly = 0 OR guest = 1)
+       ORDER BY username COLLATE NOCASE LIMIT @limit`,
+    ).all({ like, guestsOnly: opts.guestsOnly ? 1 : 0, limit: opts.limit }) as Row[];
+    return rows.map((r) => fromRow<User>(USER_COLUMNS, r)!);
+  }
+
+  // ---- TACs
+
+  insertTac(t: TacRecord): void {
+    this.insert('tacs', TAC_COLUMNS, t as unknown as Row);
+  }
+
+  updateTac(id: string, patch: Partial<TacRecord>): void {
+    this.update('tacs', TAC_COLUMNS, id, patch as Row);
+  }
+
+  getTac(id: string): TacRecord | undefined {
+    return fromRow<TacRecord>(TAC_COLUMNS, this.stmt('SELECT * FROM tacs WHERE id = ?').get(id) as Row);
+  }
+
+  *iterateTacs(filter: { userId?: string }): Iterable<TacRecord> {
+    // rowid order is insertion order: newest first without a timestamp tie-break.
+    const rows = filter.userId === undefined
+      ? this.stmt('SELECT * FROM tacs ORDER BY rowid DESC').iterate()
+      : this.stmt('SELECT * FROM tacs WHERE user_id = ? ORDER BY rowid DESC').iterate(filter.userId);
+    for (const r of rows) yield fromRow<TacRecord>(TAC_COLUMNS, r as Row)!;
+  }
+
+  purgeCandidates(cutoff: string): TacRecord[] {
+    const rows = this.stmt(
+      `SELECT * FROM tacs WHERE revoked_at <= @cutoff OR expires_at <= @cutoff
+         OR (one_time = 1 AND use_count > 0 AND last_used_at <= @cutoff)`,
+    ).all({ cutoff }) as Row[];
+    return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+  }
+
+  deleteTacs(ids: string[]): void {
+    const del = this.stmt('DELETE FROM tacs WHERE id = ?');
+    for (const id of ids) del.run(id);
+  }
+
+  // ---- policy
+
+  getPolicy(): Policy | undefined {
+    const row = this.stmt('SELECT json FROM policy WHERE id = 1').get() as Row | undefined;
+    return row ? (JSON.parse(row.json as string) as Policy) : undefined;
+  }
+
+  savePolicy(p: Policy): void {
+    this.stmt('INSERT INTO policy (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json').run(JSON.stringify(p));
+  }
+
+  // ---- audit
+
+  appendAudit(e: NewAuditEvent): AuditEvent {
+    const info = this.stmt(
+      `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
+       VALUES (@at, @actor, @action, @userId, @tacId, @outcome, @reason, @details)`,
+    ).run({ ...e, details: JSON.stringify(e.details) });
+    return { ...e, id: Number(info.lastInsertRowid) };
+  }
+
+  queryAudit(q: AuditQuery): AuditEvent[] {
+    const rows = this.stmt(
+      `SELECT * FROM audit
+       WHERE (@userId IS NULL OR user_id = @userId) AND (@action IS NULL OR action = @action) AND (@since IS NULL OR at >= @since)
+       ORDER BY id DESC LIMIT @limit`,
+    ).all({ userId: q.userId ?? null, action: q.action ?? null, since: q.since ?? null, limit: q.limit }) as Row[];
+    return rows.map((r) => ({
+      id: r.id as number, at: r.at as string, actor: r.actor as string, action: r.action as AuditEvent['action'],
+      userId: (r.user_id as string) ?? null, tacId: (r.tac_id as string) ?? null, outcome: r.outcome as AuditEvent['outcome'],
+      reason: (r.reason as string) ?? null, details: JSON.parse(r.details as string) as Record<string, unknown>,
+    }));
+  }
+
+  // ---- helpers
+
+  private insert(table: string, columns: Record<string, string>, obj: Row): void {
+    const row = toRow(columns, obj);
+    const cols = Object.keys(row);
+    this.stmt(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+  }
+
+  private update(table: string, columns: Record<string, string>, id: string, patch: Row): void {
+    const row = toRow(columns, patch);
+    const cols = Object.keys(row);
+    if (!cols.length) return;
+    this.stmt(`UPDATE ${table} SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @__id`).run({ ...row, __id: id });
+  }
+}
