@@ -1,6 +1,6 @@
 import type { Policy, PolicyPatch } from '../core/policy.js';
 import type {
-  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery,
+  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery,
   User, UserDetails, UserImportResult, Verdict,
 } from '../core/types.js';
 
@@ -36,7 +36,7 @@ export interface Backend {
   deleteUser(ref: string): Promise<User>;
 
   issueTac(input: IssueInput): Promise<IssuedTac>;
-  listTacs(q: TacListQuery): Promise<Tac[]>;
+  listTacs(q: TacListQuery): Promise<ListedTac[]>;
   revokeTac(id: string): Promise<{ tac: Tac; changed: boolean }>;
   revokeUserTacs(ref: string): Promise<Tac[]>;
   verify(ref: string, code: string): Promise<Verdict>;

@@ -10,8 +10,8 @@ import { deriveStatus, endedAt, isLive, toTac } from './status.js';
 import type { Store } from './store.js';
 import {
   AUDIT_ACTIONS, TAC_STATUSES, VERIFICATION_METHODS,
-  type AuditAction, type AuditEvent, type GuestImportResult, type GuestInput, type IssuedTac, type IssueInput, type NewAuditEvent, type NewUserInput,
-  type PurgeResult, type RevokeReason, type Tac, type TacListQuery, type TacRecord, type User, type UserDetails, type UserImportResult, type Verdict,
+  type AuditAction, type AuditEvent, type GuestImportResult, type GuestInput, type IssuedTac, type ListedTac, type IssueInput, type NewAuditEvent, type NewUserInput,
+  type PurgeResult, type RevokeReason, type Tac, type TacListQuery, type TacRecord, type User, type UserDetails, type UserImportResult, type UserSummary, type Verdict,
   type VerifyReason,
 } from './types.js';
 import { detectUserRef, isLocked, newId, normalizeNewUser, normalizeText, summarize } from './users.js';
@@ -257,16 +257,24 @@ export class TacService {
     return d.getTime() < now.getTime() ? now : d;
   }
 
-  listTacs(q: TacListQuery = {}): Tac[] {
+  listTacs(q: TacListQuery = {}): ListedTac[] {
     const status = q.status ?? 'all';
     if (status !== 'all' && !TAC_STATUSES.includes(status)) throw invalid('--status', `must be one of ${[...TAC_STATUSES, 'all'].join(', ')}`);
     const limit = checkLimit(q.limit, 50);
     const userId = q.user === undefined ? undefined : this.resolveUser(q.user).id;
     const now = this.clock.now();
-    const out: Tac[] = [];
+    const users = new Map<string, UserSummary | null>();
+    const owner = (id: string) => {
+      if (!users.has(id)) {
+        const u = this.store.getUser(id);
+        users.set(id, u ? summarize(u) : null);
+      }
+      return users.get(id)!;
+    };
+    const out: ListedTac[] = [];
     for (const rec of this.store.iterateTacs({ userId })) {
       const tac = toTac(rec, now);
-      if (status === 'all' || tac.status === status) out.push(tac);
+      if (status === 'all' || tac.status === status) out.push({ ...tac, user: owner(rec.userId) });
       if (out.length >= limit) break;
     }
     return out;

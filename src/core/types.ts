@@ -55,6 +55,11 @@ export interface Tac {
   createdBy: string;
 }
 
+/** A TAC in a listing, with who it belongs to (null only if the user vanished mid-read). */
+export interface ListedTac extends Tac {
+  user: UserSummary | null;
+}
+
 export interface UserSummary {
   id: string;
   username: string;

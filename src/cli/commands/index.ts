@@ -1,0 +1,13 @@
+import type { CommandSpec } from '../spec.js';
+import { audit } from './audit/spec.js';
+import { deleteCmd } from './delete/spec.js';
+import { generate } from './generate/spec.js';
+import { guests } from './guests/spec.js';
+import { list } from './list/spec.js';
+import { policy } from './policy/spec.js';
+import { purge } from './purge/spec.js';
+import { users } from './users/spec.js';
+import { verify } from './verify/spec.js';
+
+/** The command tree. Specs are plain data; handlers are imported only when their command runs. */
+export const COMMANDS: CommandSpec[] = [generate, verify, list, deleteCmd, users, guests, policy, audit, purge];

@@ -1,0 +1,56 @@
+import type { CommandSpec, OptionSpec } from '../../spec.js';
+
+/** `--x` / `--no-x` pairs: setting one changes the field, leaving both out keeps it. */
+const toggle = (name: string, what: string): OptionSpec[] => [
+  { flags: `--${name}`, description: `enable: ${what}` },
+  { flags: `--no-${name}`, description: `disable: ${what}` },
+];
+
+export const policy: CommandSpec = {
+  name: 'policy',
+  description: 'Show and change the TAC policy (lifetimes, code format, lockout, purge)',
+  examples: [{ command: 'tac policy show', description: 'print the current policy' }],
+  subcommands: [
+    {
+      name: 'show',
+      description: 'Print the current policy',
+      examples: [{ command: 'tac policy show --json', description: 'the policy as JSON' }],
+      load: () => import('./show.js'),
+    },
+    {
+      name: 'set',
+      description: 'Change policy fields; an invalid combination is refused and nothing changes',
+      options: [
+        { flags: '--enable', description: 'allow issuing and verifying TACs' },
+        { flags: '--disable', description: 'stop issuing and verifying TACs' },
+        { flags: '--min-ttl <duration>', description: 'shortest allowed lifetime', kind: 'duration' },
+        { flags: '--max-ttl <duration>', description: 'longest allowed lifetime (at most 30d)', kind: 'duration' },
+        { flags: '--default-ttl <duration>', description: 'lifetime when --ttl is not given', kind: 'duration' },
+        { flags: '--length <n>', description: 'code length, 6 to 64', kind: 'number' },
+        ...toggle('letters', 'letters in codes'),
+        ...toggle('special-characters', 'special characters in codes'),
+        ...toggle('mixed-case', 'lower- and upper-case letters (codes become case-sensitive)'),
+        ...toggle('exclude-ambiguous', 'leave out look-alikes (0 O 1 I L)'),
+        ...toggle('multi-use-allowed', 'multi-use codes'),
+        ...toggle('one-time-default', 'codes are one-time unless --multi-use'),
+        { flags: '--max-failed-attempts <n>', description: 'wrong codes before a lockout, 1 to 100', kind: 'number' },
+        { flags: '--lockout-duration <duration>', description: 'how long a lockout lasts', kind: 'duration' },
+        { flags: '--purge-after <duration>', description: 'delete finished TACs after this long (plain number: days)', kind: 'duration' },
+        { flags: '--from-file <file>', description: 'apply the fields of a JSON file (same shape as policy show --json)', kind: 'file' },
+      ],
+      examples: [
+        { command: 'tac policy set --default-ttl 2h', description: 'codes last two hours unless --ttl says otherwise' },
+        { command: 'tac policy set --length 12 --special-characters', description: 'longer codes with special characters' },
+        { command: 'tac policy set --from-file policy.json', description: 'apply a policy file' },
+      ],
+      load: () => import('./set.js'),
+    },
+    {
+      name: 'reset',
+      description: 'Restore the default policy',
+      options: [{ flags: '--yes', description: 'confirm the reset' }],
+      examples: [{ command: 'tac policy reset --yes', description: 'back to the defaults' }],
+      load: () => import('./reset.js'),
+    },
+  ],
+};

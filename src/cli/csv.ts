@@ -1,0 +1,74 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { invalid, TacError } from '../core/errors.js';
+
+export interface CsvRecord {
+  line: number;
+  record: Record<string, string>;
+}
+
+const MAX_RECORD_BYTES = 64 * 1024;
+
+/**
+ * A CSV source that can be read more than once (validate everything, then write): a file is
+ * re-opened; standard input is read into memory once.
+ */
+export async function csvSource(file: string, stdin: NodeJS.ReadableStream): Promise<() => Readable> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+    const data = Buffer.concat(chunks);
+    return () => Readable.from([data]);
+  }
+  if (!existsSync(file)) throw invalid('file', `${file} does not exist`);
+  return () => createReadStream(file);
+}
+
+/**
+ * Streams records with their line numbers. Handles a UTF-8 BOM, quoted fields with commas and
+ * newlines, empty lines, and refuses oversized records; the header row is checked by `checkHeader`.
+ */
+export async function* readCsv(open: () => Readable, checkHeader: (columns: string[]) => void): AsyncGenerator<CsvRecord> {
+  const parser = open().pipe(
+    parse({
+      bom: true,
+      columns: (header: string[]) => {
+        const cols = header.map((h) => String(h).trim().toLowerCase());
+        checkHeader(cols);
+        return cols;
+      },
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      max_record_size: MAX_RECORD_BYTES,
+    }),
+  );
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      yield { line: info.lines, record };
+    }
+  } catch (e) {
+    if (e instanceof TacError) throw e;
+    const err = e as { code?: string; lines?: number; message: string };
+    const where = err.lines ? `line ${err.lines}` : 'file';
+    throw invalid(where, csvMessage(err));
+  }
+}
+
+function csvMessage(err: { code?: string; message: string }): string {
+  switch (err.code) {
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+    case 'CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH':
+      return 'has a different number of fields than the header';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `a record is larger than ${MAX_RECORD_BYTES / 1024} KiB`;
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'INVALID_OPENING_QUOTE':
+      return 'a field has a stray quote';
+    default:
+      return `is not valid CSV (${err.message.split('\n')[0]})`;
+  }
+}

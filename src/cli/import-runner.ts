@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import type { ImportRow } from '../backends/backend.js';
+import { DuplicateTracker } from '../core/imports.js';
+import { isTacError, TacError } from '../core/errors.js';
+import type { CommandContext } from './context.js';
+import { readCsv } from './csv.js';
+
+/** Rows per transaction (locally) or request (remotely): bounded memory, bounded lock time. */
+export const BATCH_SIZE = 500;
+const MAX_REPORTED_ERRORS = 20;
+
+export interface ImportPlan<T extends { email: string }, R> {
+  checkHeader(columns: string[]): void;
+  fromCsv(record: Record<string, string>, line: number): T;
+  uniqueFields(row: T): Record<string, string | null | undefined>;
+  /** Returns an error message if this existing account makes the row fail under --on-existing. */
+  existingConflict(existing: { email: string; guest: boolean; username: string }, line: number): string | undefined;
+  writeBatch(rows: ImportRow<T>[]): Promise<R[]>;
+}
+
+/**
+ * Two passes over the CSV: the first validates every row (format, duplicates inside the file,
+ * clashes with existing accounts) and writes nothing if any is bad, reporting line numbers; the
+ * second writes in batches, streaming, so memory does not grow with the file.
+ */
+export async function runImport<T extends { email: string }, R>(
+  ctx: CommandContext,
+  open: () => Readable,
+  plan: ImportPlan<T, R>,
+  onBatch: (results: R[]) => void | Promise<void>,
+  progress?: (done: number) => void,
+): Promise<{ rows: number }> {
+  const backend = await ctx.backend();
+  const errors: TacError[] = [];
+  const dupes = new DuplicateTracker();
+  let pending: { line: number; email: string }[] = [];
+  let rows = 0;
+
+  const checkExisting = async () => {
+    if (!pending.length) return;
+    const byEmail = new Map(pending.map((p) => [p.email, p.line]));
+    for (const ex of await backend.existingEmails([...byEmail.keys()])) {
+      const line = byEmail.get(ex.email)!;
+      const msg = plan.existingConflict(ex, line);
+      if (msg) errors.push(new TacError('conflict', msg, { field: `line ${line}` }));
+    }
+    pending = [];
+  };
+
+  for await (const { line, record } of readCsv(open, plan.checkHeader)) {
+    rows++;
+    try {
+      const row = plan.fromCsv(record, line);
+      dupes.check(line, plan.uniqueFields(row));
+      pending.push({ line, email: row.email });
+      if (pending.length >= BATCH_SIZE) await checkExisting();
+    } catch (e) {
+      if (!isTacError(e)) throw e;
+      errors.push(e);
+    }
+    if (errors.length > MAX_REPORTED_ERRORS) break;
+  }
+  await checkExisting();
+
+  if (errors.length) {
+    for (const e of errors.slice(0, MAX_REPORTED_ERRORS)) ctx.info(`error: ${e.message}`);
+    const more = errors.length > MAX_REPORTED_ERRORS ? ' (first errors shown; stopped reading)' : '';
+    // Format errors are usage errors (2); if every problem is a clash with existing data, it is a conflict (5).
+    const code = errors.every((e) => e.code === 'conflict') ? 'conflict' : 'invalid_value';
+    throw new TacError(code, `${errors.length} bad row${errors.length === 1 ? '' : 's'}${more}; nothing was imported`);
+  }
+  if (rows === 0) throw new TacError('invalid_value', 'file: has no data rows; nothing was imported', { field: 'file' });
+
+  let batch: ImportRow<T>[] = [];
+  let done = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    await onBatch(await plan.writeBatch(batch));
+    done += batch.length;
+    progress?.(done);
+    batch = [];
+  };
+  for await (const { line, record } of readCsv(open, plan.checkHeader)) {
+    batch.push({ line, input: plan.fromCsv(record, line) });
+    if (batch.length >= BATCH_SIZE) await flush();
+  }
+  await flush();
+  return { rows };
+}

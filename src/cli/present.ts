@@ -1,0 +1,70 @@
+import { formatMinutes, formatRelative } from '../core/duration.js';
+import type { Policy } from '../core/policy.js';
+import type { AuditEvent, IssuedTac, ListedTac, Tac, User } from '../core/types.js';
+import { renderIssuedCode } from '../output/code-display.js';
+import type { Cell } from '../output/table.js';
+import type { CommandContext } from './context.js';
+
+/** Shared renderings, so every command shows users, TACs and events the same way. */
+
+export function userState(u: User, now: Date): string {
+  if (u.disabled) return 'disabled';
+  if (u.lockedUntil && Date.parse(u.lockedUntil) > now.getTime()) return 'locked';
+  return 'active';
+}
+
+export const USER_HEADERS = ['ID', 'USERNAME', 'NAME', 'EMAIL', 'PHONE', 'TYPE', 'STATE'];
+export const userRow = (u: User, now: Date): Cell[] => [u.id, u.username, u.name, u.email, u.phone, u.guest ? 'guest' : 'user', userState(u, now)];
+
+export const TAC_HEADERS = ['ID', 'USER', 'STATUS', 'STARTS', 'EXPIRES', 'USE', 'USES', 'ISSUED BY'];
+export const tacRow = (t: ListedTac | Tac): Cell[] => [
+  t.id,
+  'user' in t && t.user ? `${t.user.username}${t.user.guest ? ' (guest)' : ''}` : t.userId,
+  t.status,
+  t.startsAt,
+  t.expiresAt,
+  t.oneTime ? 'one-time' : 'multi-use',
+  t.useCount,
+  t.createdBy,
+];
+
+/** The only place a code is printed. JSON for scripts; the bare code when piped; a display on a TTY. */
+export function printIssued(ctx: CommandContext, t: IssuedTac): void {
+  if (ctx.globals.json) ctx.json(t);
+  else if (ctx.tty) ctx.print(renderIssuedCode(t, { style: ctx.style, now: ctx.clock.now() }));
+  else ctx.print(`${t.code}\n`);
+}
+
+export function printUser(ctx: CommandContext, u: User): void {
+  if (ctx.globals.json) ctx.json(u);
+  else ctx.table(USER_HEADERS, [userRow(u, ctx.clock.now())]);
+}
+
+export function printPolicy(ctx: CommandContext, p: Policy): void {
+  if (ctx.globals.json) return ctx.json(p);
+  const onOff = (b: boolean) => (b ? 'yes' : 'no');
+  ctx.record([
+    ['enabled', onOff(p.enabled)],
+    ['minTtl', `${formatMinutes(p.minTtl)} (${p.minTtl} min)`],
+    ['maxTtl', `${formatMinutes(p.maxTtl)} (${p.maxTtl} min)`],
+    ['defaultTtl', `${formatMinutes(p.defaultTtl)} (${p.defaultTtl} min)`],
+    ['length', p.length],
+    ['numbers', onOff(p.complexity.numbers)],
+    ['letters', onOff(p.complexity.letters)],
+    ['specialCharacters', onOff(p.complexity.specialCharacters)],
+    ['mixedCase', onOff(p.mixedCase)],
+    ['excludeAmbiguous', onOff(p.excludeAmbiguous)],
+    ['multiUseAllowed', onOff(p.multiUseAllowed)],
+    ['oneTimeDefault', onOff(p.oneTimeDefault)],
+    ['maxFailedAttempts', p.maxFailedAttempts],
+    ['lockoutDuration', `${formatMinutes(p.lockoutDuration)} (${p.lockoutDuration} min)`],
+    ['purgeAfterDays', p.purgeAfterDays],
+  ]);
+}
+
+export const AUDIT_HEADERS = ['ID', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'REASON', 'USER', 'TAC', 'DETAILS'];
+export const auditRow = (e: AuditEvent): Cell[] => [
+  e.id, e.at, e.actor, e.action, e.outcome, e.reason, e.userId, e.tacId, Object.keys(e.details).length ? JSON.stringify(e.details) : '',
+];
+
+export const expiresText = (iso: string, now: Date): string => `${iso} (${formatRelative(new Date(iso), now)})`;
