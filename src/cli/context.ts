@@ -13,6 +13,11 @@ export interface Globals {
   color: boolean;
   debug: boolean;
   db?: string;
+  server?: string;
+  profile?: string;
+  insecure?: boolean;
+  /** Never prompt (also when CI is set or stdin/stdout is not a terminal). */
+  noInput?: boolean;
 }
 
 /**

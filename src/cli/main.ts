@@ -27,7 +27,15 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   const program = buildProgram(COMMANDS, io, async (spec, cmd, args) => {
     const opts = cmd.optsWithGlobals();
     debug = Boolean(opts.debug);
-    const globals: Globals = { json: Boolean(opts.json), color: opts.color !== false, debug, db: opts.db as string | undefined };
+    const globals: Globals = {
+      json: Boolean(opts.json),
+      color: opts.color !== false,
+      debug,
+      db: opts.db as string | undefined,
+      server: opts.server as string | undefined,
+      profile: opts.profile as string | undefined,
+      insecure: Boolean(opts.insecure),
+    };
     const style = await loadStyle(colorEnabled({ flag: globals.color, isTTY: Boolean(io.stdout.isTTY), env }));
     const ctx = new CommandContext(io, env, clock, globals, style, openBackend);
     try {

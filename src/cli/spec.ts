@@ -50,6 +50,9 @@ export interface CommandSpec {
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--db <path>', description: 'SQLite database file (default: $TAC_DB or the data dir)', kind: 'file' },
+  { flags: '--server <url>', description: 'use this tac server instead of the local database', kind: 'text' },
+  { flags: '--profile <name>', description: 'use this stored profile (default: $TAC_PROFILE or the current one)', kind: 'text' },
+  { flags: '--insecure', description: 'allow plain http:// to a server that is not on this machine' },
   { flags: '--json', description: 'print machine-readable JSON' },
   { flags: '--no-color', description: 'disable colour (also NO_COLOR)' },
   { flags: '--debug', description: 'show stack traces for unexpected errors' },

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../spec.js';
 import { audit } from './audit/spec.js';
+import { config } from './config/spec.js';
 import { deleteCmd } from './delete/spec.js';
 import { generate } from './generate/spec.js';
 import { guests } from './guests/spec.js';
@@ -10,4 +11,7 @@ import { users } from './users/spec.js';
 import { verify } from './verify/spec.js';
 
 /** The command tree. Specs are plain data; handlers are imported only when their command runs. */
-export const COMMANDS: CommandSpec[] = [generate, verify, list, deleteCmd, users, guests, policy, audit, purge];
+export const COMMANDS: CommandSpec[] = [
+  generate, verify, list, deleteCmd, users, guests, policy, audit, purge,
+  config,
+];

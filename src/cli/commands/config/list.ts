@@ -1,0 +1,18 @@
+import { currentProfileName, readConfig } from '../../../config/profiles.js';
+import { configDir } from '../../../store/paths.js';
+import type { Handler } from '../../spec.js';
+
+export const run: Handler = async (ctx) => {
+  const cfg = readConfig(configDir(ctx.env));
+  const current = currentProfileName(cfg, ctx.globals.profile, ctx.env);
+  const profiles = Object.entries(cfg.profiles ?? {}).map(([name, p]) => ({
+    name,
+    current: name === current,
+    type: p.type,
+    location: p.type === 'remote' ? p.server : (p.db ?? '(default database)'),
+    clientId: p.type === 'remote' ? p.clientId : null,
+  }));
+  if (ctx.globals.json) return ctx.json({ currentProfile: current, profiles });
+  ctx.table(['', 'PROFILE', 'TYPE', 'LOCATION', 'CLIENT ID'], profiles.map((p) => [p.current ? '*' : '', p.name, p.type, p.location, p.clientId]));
+  if (ctx.tty && profiles.length === 0) ctx.info('No profiles yet: commands use the local database. Create one with tac login or tac config set.');
+};
