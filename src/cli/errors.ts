@@ -7,6 +7,8 @@ import type { OutStream } from './io.js';
  */
 export function reportError(e: unknown, stderr: OutStream, debug: boolean): number {
   if (isTacError(e)) {
+    // Ctrl-C at a prompt: leave at once, writing nothing.
+    if (e.code === 'interrupted') return e.exitCode;
     stderr.write(`error: ${oneLine(e.message)}\n`);
     if (debug && e.cause instanceof Error && e.cause.stack) stderr.write(`${e.cause.stack}\n`);
     return e.exitCode;

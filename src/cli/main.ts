@@ -35,6 +35,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
       server: opts.server as string | undefined,
       profile: opts.profile as string | undefined,
       insecure: Boolean(opts.insecure),
+      noInput: opts.input === false,
     };
     const style = await loadStyle(colorEnabled({ flag: globals.color, isTTY: Boolean(io.stdout.isTTY), env }));
     const ctx = new CommandContext(io, env, clock, globals, style, openBackend);

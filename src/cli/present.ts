@@ -2,6 +2,7 @@ import { formatMinutes, formatRelative } from '../core/duration.js';
 import type { Policy } from '../core/policy.js';
 import type { AuditEvent, IssuedTac, ListedTac, Tac, User } from '../core/types.js';
 import { renderIssuedCode } from '../output/code-display.js';
+import { spellCode } from '../output/phonetic.js';
 import type { Cell } from '../output/table.js';
 import type { CommandContext } from './context.js';
 
@@ -29,10 +30,10 @@ export const tacRow = (t: ListedTac | Tac): Cell[] => [
 ];
 
 /** The only place a code is printed. JSON for scripts; the bare code when piped; a display on a TTY. */
-export function printIssued(ctx: CommandContext, t: IssuedTac): void {
+export function printIssued(ctx: CommandContext, t: IssuedTac, opts: { spell?: boolean } = {}): void {
   if (ctx.globals.json) ctx.json(t);
   else if (ctx.tty) ctx.print(renderIssuedCode(t, { style: ctx.style, now: ctx.clock.now() }));
-  else ctx.print(`${t.code}\n`);
+  else ctx.print(opts.spell ? `${t.code}\n${spellCode(t.code)}\n` : `${t.code}\n`);
 }
 
 export function printUser(ctx: CommandContext, u: User): void {

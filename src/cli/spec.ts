@@ -55,5 +55,6 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--insecure', description: 'allow plain http:// to a server that is not on this machine' },
   { flags: '--json', description: 'print machine-readable JSON' },
   { flags: '--no-color', description: 'disable colour (also NO_COLOR)' },
+  { flags: '--no-input', description: 'never prompt; fail with exit 2 when a value is missing' },
   { flags: '--debug', description: 'show stack traces for unexpected errors' },
 ];

@@ -2,6 +2,7 @@ import { groupCode } from '../core/codes.js';
 import { formatRelative } from '../core/duration.js';
 import type { IssuedTac } from '../core/types.js';
 import type { Style } from './color.js';
+import { spellCode } from './phonetic.js';
 
 /**
  * The one-time display of a freshly issued code on a terminal: grouped in fours for reading out,
@@ -15,6 +16,7 @@ export function renderIssuedCode(t: IssuedTac, opts: { style: Style; now: Date }
   const lines = [
     '',
     `  ${s.bold(s.cyan(groupCode(t.code)))}`,
+    `  ${s.dim(spellCode(t.code))}`,
     '',
     `  ${s.dim('For')}       ${t.user.username} ${who}`,
     ...(t.status === 'pending' ? [`  ${s.dim('Starts')}    ${t.startsAt} (${formatRelative(starts, opts.now)})`] : []),
