@@ -57,4 +57,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_action ON audit (action);
   CREATE INDEX audit_at ON audit (at);
   `,
+  // 2: server agents (API clients) and their access tokens; secrets and tokens stored only hashed
+  `
+  CREATE TABLE agents (
+    client_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  CREATE UNIQUE INDEX agents_name ON agents (name COLLATE NOCASE);
+  CREATE TABLE agent_tokens (
+    token_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES agents (client_id) ON DELETE CASCADE,
+    scopes TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX agent_tokens_client ON agent_tokens (client_id);
+  CREATE INDEX agent_tokens_expires ON agent_tokens (expires_at);
+  `,
 ];

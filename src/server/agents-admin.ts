@@ -1,0 +1,50 @@
+import { userInfo } from 'node:os';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { LocalBackend } from '../backends/local.js';
+import { AgentService, type AgentView, type CreatedAgent } from './agent-service.js';
+
+/**
+ * `tac agents create|list|revoke` on a database path, without HTTP (local admin). Light on
+ * purpose: no Fastify here, so the CLI can import it without loading the server.
+ */
+export interface AgentsAdminOptions {
+  dbPath: string;
+  keyPath: string;
+  /** Recorded in the audit row; defaults to the OS user, as local commands do. */
+  actor?: string;
+  clock?: Clock;
+}
+
+export type { AgentView, CreatedAgent };
+
+function localActor(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, backend: LocalBackend, actor: string) => Promise<T> | T): Promise<T> {
+  const actor = opts.actor ?? localActor();
+  const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor, clock: opts.clock });
+  try {
+    return await fn(new AgentService(backend.store, opts.clock ?? systemClock), backend, actor);
+  } finally {
+    await backend.close();
+  }
+}
+
+/** Creates an agent; the client secret is in the result once and stored only as a scrypt hash. */
+export function createAgent(opts: AgentsAdminOptions & { name: string; role: string }): Promise<CreatedAgent> {
+  return withAgents(opts, (svc, backend, actor) => svc.create({ service: backend.service, actor }, { name: opts.name, role: opts.role }));
+}
+
+export function listAgents(opts: AgentsAdminOptions & { includeRevoked?: boolean }): Promise<AgentView[]> {
+  return withAgents(opts, (svc) => svc.list({ includeRevoked: opts.includeRevoked }));
+}
+
+export function revokeAgent(opts: AgentsAdminOptions & { clientId: string }): Promise<{ agent: AgentView; changed: boolean }> {
+  return withAgents(opts, (svc, backend, actor) => svc.revoke({ service: backend.service, actor }, opts.clientId));
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import type { LocalBackend } from '../backends/local.js';
+import { SCOPES } from '../core/agents.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { TacError } from '../core/errors.js';
+import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
+import { authHook } from './auth.js';
+import type { ServerContext } from './context.js';
+import type { FailureLimit } from './failure-limiter.js';
+import { BODY_LIMIT_BYTES } from './limits.js';
+import { problem, sendProblem, toProblem } from './problem.js';
+import { RequestLog, type LogSink } from './request-log.js';
+import { agentRoutes } from './routes/agents.js';
+import { auditRoutes } from './routes/audit.js';
+import { guestRoutes } from './routes/guests.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { policyRoutes } from './routes/policy.js';
+import { systemRoutes } from './routes/system.js';
+import { tacRoutes } from './routes/tacs.js';
+import { userRoutes } from './routes/users.js';
+
+export interface AppOptions {
+  backend: LocalBackend;
+  clock?: Clock;
+  /** Request log sink (one JSON line per request); process.stderr by default. */
+  stderr?: LogSink;
+  tokenTtlSeconds?: number;
+  /** Failed token requests allowed per client id and per address before 429 (default 10 per 15 minutes). */
+  tokenFailureLimit?: FailureLimit;
+  /** All token requests per address per minute (default 60). */
+  tokenRequestsPerMinute?: number;
+  /** Verify requests per client per minute, on top of the per-user lockout (default 600). */
+  verifyPerMinute?: number;
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** Trust X-Forwarded-For from a reverse proxy (for per-address limits). Off by default. */
+  trustProxy?: boolean;
+  /** Sees every route as it is registered (tests compare these with the OpenAPI document). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export type TacServer = FastifyInstance;
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * Builds the Fastify app over an open LocalBackend. Does not listen (see start.ts), so tests can
+ * drive it with `app.inject`. The caller owns the backend and closes it after the app.
+ */
+export async function buildApp(opts: AppOptions): Promise<TacServer> {
+  const clock = opts.clock ?? systemClock;
+  const log = new RequestLog(opts.stderr ?? process.stderr);
+  const ctx: ServerContext = {
+    backend: opts.backend,
+    agents: new AgentService(opts.backend.store, clock, opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
+    clock,
+    log,
+  };
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    // A client-chosen request id could forge log lines; we always make our own.
+    requestIdHeader: false,
+    exposeHeadRoutes: false,
+    trustProxy: opts.trustProxy ?? false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+  }).withTypeProvider<JsonSchemaToTsProvider>() as unknown as TacServer;
+
+  app.decorateRequest('agent', null);
+  app.decorateRequest('tac', null);
+
+  app.addHook('onRoute', (route) => {
+    // Fail closed: a /v1 route that forgot to say which scope it needs must not start unprotected.
+    if (route.url.startsWith('/v1/') && route.config?.access === undefined) {
+      throw new Error(`route ${route.method} ${route.url} declares no access scope`);
+    }
+    opts.onRoute?.(route);
+  });
+
+  // Only JSON (and form bodies on /oauth/token): anything else is 415 rather than parsed as text.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, c) => new TacError('rate_limited', `too many requests; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} seconds`, { details: { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)) } }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tac server',
+        version: VERSION,
+        description: 'Issues and verifies temporary access codes (TACs). Errors are application/problem+json with a stable `code`.',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          oauth2: {
+            type: 'oauth2',
+            description: 'OAuth 2.0 client credentials (RFC 6749 §4.4). Create a client with `tac agents create`.',
+            flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: Object.fromEntries(SCOPES.map((s) => [s, scopeDescription(s)])) } },
+          },
+        },
+      },
+      tags: ['users', 'tacs', 'policy', 'guests', 'audit', 'agents', 'oauth', 'system'].map((name) => ({ name })),
+    },
+  });
+
+  app.addHook('onRequest', authHook(ctx));
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('X-Request-Id', req.id);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    // Responses carry personal data and sometimes a code: no cache may keep them.
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    log.info('request', {
+      reqId: req.id,
+      agent: req.agent?.name ?? null,
+      method: req.method,
+      // The route pattern, never the URL: query strings and path segments may hold personal data.
+      route: req.routeOptions.url ?? null,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+    });
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { problem: p, internal } = toProblem(err);
+    if (internal) {
+      const e = err as Error;
+      log.error('unhandled error', { reqId: req.id, route: req.routeOptions.url ?? null, error: e?.name, message: e?.message, stack: e?.stack });
+    }
+    return sendProblem(reply, p);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    sendProblem(reply, problem('not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`));
+  });
+
+  await app.register(systemRoutes(ctx));
+  await app.register(oauthRoutes(ctx, opts));
+  await app.register(userRoutes(ctx));
+  await app.register(tacRoutes(ctx, opts));
+  await app.register(policyRoutes(ctx));
+  await app.register(guestRoutes(ctx));
+  await app.register(auditRoutes(ctx));
+  await app.register(agentRoutes(ctx));
+
+  await app.ready();
+  return app;
+}
+
+function scopeDescription(s: string): string {
+  const [resource, verb] = s.split(':');
+  return `${verb === 'read' ? 'Read' : verb === 'write' ? 'Change' : verb === 'verify' ? 'Verify' : 'Unlock'} ${resource}`;
+}

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { serviceFor } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import * as S from '../schemas.js';
+import { doc, problems } from './common.js';
+
+/** The TAC policy: show, replace, patch, reset. The core validates every change. */
+export const policyRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
+  const get = doc('policy:read', 'policy', 'Show the policy');
+  app.get('/v1/policy', { ...get, schema: { ...get.schema, response: { 200: S.Policy, ...problems } } },
+    async (req) => serviceFor(ctx, req).getPolicy());
+
+  const put = doc('policy:write', 'policy', 'Replace the whole policy', 'Every field is required.');
+  app.put('/v1/policy', { ...put, schema: { ...put.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
+    async (req) => serviceFor(ctx, req).replacePolicy(req.body));
+
+  const patch = doc('policy:write', 'policy', 'Change some policy fields');
+  app.patch('/v1/policy', { ...patch, schema: { ...patch.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
+    async (req) => serviceFor(ctx, req).updatePolicy(req.body));
+
+  const reset = doc('policy:write', 'policy', 'Reset the policy to the defaults');
+  app.post('/v1/policy/reset', { ...reset, schema: { ...reset.schema, response: { 200: S.Policy, ...problems } } },
+    async (req) => serviceFor(ctx, req).resetPolicy());
+};

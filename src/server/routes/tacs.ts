@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { serviceFor } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import * as S from '../schemas.js';
+import { arrayOf, doc, problems } from './common.js';
+
+export const DEFAULT_VERIFY_PER_MINUTE = 600;
+
+/** TACs: issue (the only route that returns a code), list, show, revoke, verify; and purge. */
+export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
+  const issue = doc('tacs:write', 'tacs', 'Issue a TAC for a user', 'Replaces the user\'s live TAC. The response holds the code, once.');
+  app.post('/v1/tacs', {
+    ...issue,
+    schema: { ...issue.schema, body: S.IssueRequest, response: { 201: S.IssuedTac, ...problems } },
+  }, async (req, reply) => reply.code(201).send(serviceFor(ctx, req).issueTac(req.body)));
+
+  const list = doc('tacs:read', 'tacs', 'List TACs', 'Newest first; status is derived at read time.');
+  app.get('/v1/tacs', {
+    ...list,
+    schema: { ...list.schema, querystring: S.TacListQuery, response: { 200: arrayOf(S.Tac), ...problems } },
+  }, async (req) => serviceFor(ctx, req).listTacs(req.query));
+
+  const show = doc('tacs:read', 'tacs', 'Show a TAC');
+  app.get('/v1/tacs/:id', {
+    ...show,
+    schema: { ...show.schema, params: S.IdParams, response: { 200: S.Tac, ...problems } },
+  }, async (req) => serviceFor(ctx, req).getTac(req.params.id));
+
+  const revoke = doc('tacs:write', 'tacs', 'Revoke a TAC', '`changed` is false when it was no longer live (not an error).');
+  app.delete('/v1/tacs/:id', {
+    ...revoke,
+    schema: { ...revoke.schema, params: S.IdParams, response: { 200: S.RevokeResult, ...problems } },
+  }, async (req) => serviceFor(ctx, req).revokeTac(req.params.id));
+
+  const revokeUser = doc('tacs:write', 'tacs', 'Revoke every live TAC of a user');
+  app.delete('/v1/users/:ref/tacs', {
+    ...revokeUser,
+    schema: { ...revokeUser.schema, params: S.RefParams, response: { 200: arrayOf(S.Tac), ...problems } },
+  }, async (req) => serviceFor(ctx, req).revokeUserTacs(req.params.ref));
+
+  const verify = doc('tacs:verify', 'tacs', 'Verify a code for a user (relying apps)',
+    'Always 200 with a verdict for a well-formed request; failures count toward the user\'s lockout. Rate limited per client.');
+  app.post('/v1/tacs/verify', {
+    ...verify,
+    config: {
+      ...verify.config,
+      // Runs after authentication (onRequest), so the key is the client, not an address it may share.
+      rateLimit: {
+        max: opts.verifyPerMinute ?? DEFAULT_VERIFY_PER_MINUTE, timeWindow: 60_000, hook: 'preParsing',
+        keyGenerator: (req) => `verify:${req.agent?.clientId ?? req.ip}`,
+      },
+    },
+    schema: { ...verify.schema, body: S.VerifyRequest, response: { 200: S.Verdict, ...problems } },
+  }, async (req) => serviceFor(ctx, req).verify(req.body.user, req.body.code));
+
+  const purge = doc('policy:write', 'tacs', 'Delete finished TACs older than the policy\'s purgeAfterDays');
+  app.post('/v1/purge', {
+    ...purge,
+    // The body is optional here (no body = a real purge), so validate an absent one as {}.
+    preValidation: async (req) => {
+      req.body ??= {};
+    },
+    schema: { ...purge.schema, body: S.PurgeRequest, response: { 200: S.PurgeResult, ...problems } },
+  }, async (req) => serviceFor(ctx, req).purge(Boolean(req.body.dryRun)));
+};

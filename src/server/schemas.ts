@@ -1,0 +1,399 @@
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import { SCOPES, ROLES } from '../core/agents.js';
+import { AUDIT_ACTIONS, TAC_STATUSES, VERIFICATION_METHODS } from '../core/types.js';
+import { MAX_IMPORT_ROWS, MAX_LIST_LIMIT, MAX_AUDIT_LIMIT } from './limits.js';
+
+/**
+ * One JSON Schema per shape. Each drives request validation (Ajv), response serialization
+ * (fast-json-stringify: fields not listed here are never sent, so no hash can leak), the handler
+ * types (json-schema-to-ts) and the OpenAPI document (@fastify/swagger).
+ *
+ * Bounds here are only about shape and size; the core still applies every business rule and
+ * gives the same messages as the CLI does locally.
+ */
+
+const str = (maxLength = 320) => ({ type: 'string', maxLength }) as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+// Literal tuples, checked against the core's lists so that a new status or action is not forgotten.
+const TAC_STATUS = ['pending', 'active', 'expired', 'used', 'revoked'] as const satisfies typeof TAC_STATUSES;
+const VERIFY_REASONS = [
+  'unknown_user', 'user_disabled', 'locked_out', 'tacs_disabled', 'invalid_code', 'not_yet_valid', 'expired', 'already_used', 'revoked',
+] as const;
+const REVOKE_REASONS = ['replaced', 'deleted', 'user_disabled', 'user_deleted'] as const;
+const ACTIONS = [
+  'user.created', 'user.disabled', 'user.enabled', 'user.deleted', 'user.unlocked', 'user.locked_out',
+  'tac.generated', 'tac.revoked', 'tac.verified', 'tac.verify_failed', 'tac.purged', 'policy.updated',
+  'guest.created', 'agent.created', 'agent.revoked',
+] as const satisfies typeof AUDIT_ACTIONS;
+const METHODS = ['security-questions', 'callback', 'manager-approval', 'in-person', 'id-document', 'other'] as const satisfies typeof VERIFICATION_METHODS;
+const ROLE_LIST = ['helpdesk', 'provisioner', 'admin', 'app'] as const satisfies typeof ROLES;
+const SCOPE_LIST = [...SCOPES] as unknown as typeof SCOPES;
+
+// ---- shared resources --------------------------------------------------------------------------
+
+export const User = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'username', 'email', 'phone', 'name', 'guest', 'disabled', 'failedAttempts', 'lockedUntil', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, phone: nullableStr, name: nullableStr,
+    guest: { type: 'boolean' }, disabled: { type: 'boolean' }, failedAttempts: { type: 'integer' }, lockedUntil: nullableTime,
+    createdAt: time, updatedAt: time,
+  },
+} as const satisfies JSONSchema;
+
+export const UserSummary = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'username', 'email', 'name', 'guest'],
+  properties: { id: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, name: nullableStr, guest: { type: 'boolean' } },
+} as const satisfies JSONSchema;
+
+export const Tac = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'A TAC as anyone may see it: never its code or hash.',
+  required: ['id', 'userId', 'status', 'createdAt', 'startsAt', 'expiresAt', 'oneTime', 'useCount', 'lastUsedAt', 'revokedAt', 'revokedReason', 'reason', 'createdBy'],
+  properties: {
+    id: { type: 'string' }, userId: { type: 'string' }, status: { type: 'string', enum: TAC_STATUS },
+    createdAt: time, startsAt: time, expiresAt: time, oneTime: { type: 'boolean' }, useCount: { type: 'integer' },
+    lastUsedAt: nullableTime, revokedAt: nullableTime,
+    revokedReason: { type: ['string', 'null'], enum: [...REVOKE_REASONS, null] },
+    reason: nullableStr, createdBy: { type: 'string' },
+  },
+} as const satisfies JSONSchema;
+
+export const UserDetails = {
+  type: 'object',
+  additionalProperties: false,
+  required: [...User.required, 'locked', 'currentTac'],
+  properties: {
+    ...User.properties,
+    locked: { type: 'boolean' },
+    currentTac: { anyOf: [Tac, { type: 'null' }] },
+  },
+} as const satisfies JSONSchema;
+
+export const IssuedTac = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'The only shape that carries a code: returned once, when it is issued.',
+  required: ['id', 'code', 'status', 'startsAt', 'expiresAt', 'oneTime', 'user'],
+  properties: {
+    id: { type: 'string' }, code: { type: 'string' }, status: { type: 'string', enum: TAC_STATUS },
+    startsAt: time, expiresAt: time, oneTime: { type: 'boolean' }, user: UserSummary,
+  },
+} as const satisfies JSONSchema;
+
+export const Verdict = {
+  description: 'The same verdict as `tac verify --json`.',
+  oneOf: [
+    {
+      type: 'object', additionalProperties: false, required: ['valid', 'user', 'tac'],
+      properties: { valid: { type: 'boolean', const: true }, user: UserSummary, tac: Tac },
+    },
+    {
+      type: 'object', additionalProperties: false, required: ['valid', 'reason'],
+      properties: { valid: { type: 'boolean', const: false }, reason: { type: 'string', enum: VERIFY_REASONS }, lockedUntil: time },
+    },
+  ],
+} as const satisfies JSONSchema;
+
+const complexityProps = { numbers: { type: 'boolean' }, letters: { type: 'boolean' }, specialCharacters: { type: 'boolean' } } as const;
+const policyProps = {
+  enabled: { type: 'boolean' }, minTtl: { type: 'integer' }, maxTtl: { type: 'integer' }, defaultTtl: { type: 'integer' },
+  length: { type: 'integer' }, mixedCase: { type: 'boolean' }, excludeAmbiguous: { type: 'boolean' },
+  multiUseAllowed: { type: 'boolean' }, oneTimeDefault: { type: 'boolean' }, maxFailedAttempts: { type: 'integer' },
+  lockoutDuration: { type: 'integer' }, purgeAfterDays: { type: 'integer' },
+} as const;
+const policyKeys = [
+  'enabled', 'minTtl', 'maxTtl', 'defaultTtl', 'length', 'complexity', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed',
+  'oneTimeDefault', 'maxFailedAttempts', 'lockoutDuration', 'purgeAfterDays',
+] as const;
+
+export const Policy = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'TTLs and lockout in minutes.',
+  required: policyKeys,
+  properties: {
+    ...policyProps,
+    complexity: { type: 'object', additionalProperties: false, required: ['numbers', 'letters', 'specialCharacters'], properties: complexityProps },
+  },
+} as const satisfies JSONSchema;
+
+/** PUT takes a whole policy; PATCH any subset. Types are also checked by the core, with its messages. */
+export const PolicyPatch = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...policyProps, complexity: { type: 'object', additionalProperties: false, properties: complexityProps } },
+} as const satisfies JSONSchema;
+
+export const AuditEvent = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'at', 'actor', 'action', 'userId', 'tacId', 'outcome', 'reason', 'details'],
+  properties: {
+    id: { type: 'integer' }, at: time, actor: { type: 'string' }, action: { type: 'string', enum: ACTIONS },
+    userId: nullableStr, tacId: nullableStr, outcome: { type: 'string', enum: ['success', 'failure'] }, reason: nullableStr,
+    details: { type: 'object', additionalProperties: true },
+  },
+} as const satisfies JSONSchema;
+
+export const PurgeResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['purged', 'dryRun', 'tacIds'],
+  properties: { purged: { type: 'integer' }, dryRun: { type: 'boolean' }, tacIds: { type: 'array', items: { type: 'string' } } },
+} as const satisfies JSONSchema;
+
+export const Agent = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'An API client. Its secret is never shown again after creation.',
+  required: ['clientId', 'name', 'role', 'scopes', 'createdAt', 'createdBy', 'revokedAt', 'lastUsedAt'],
+  properties: {
+    clientId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLE_LIST },
+    scopes: { type: 'array', items: { type: 'string', enum: SCOPE_LIST } },
+    createdAt: time, createdBy: { type: 'string' }, revokedAt: nullableTime, lastUsedAt: nullableTime,
+  },
+} as const satisfies JSONSchema;
+
+export const CreatedAgent = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['clientId', 'clientSecret', 'agent'],
+  properties: { clientId: { type: 'string' }, clientSecret: { type: 'string', description: 'Shown once; stored only as a scrypt hash.' }, agent: Agent },
+} as const satisfies JSONSchema;
+
+export const Whoami = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['clientId', 'name', 'role', 'scopes', 'tokenExpiresAt'],
+  properties: {
+    clientId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLE_LIST },
+    scopes: { type: 'array', items: { type: 'string', enum: SCOPE_LIST } }, tokenExpiresAt: time,
+  },
+} as const satisfies JSONSchema;
+
+/** RFC 9457 problem details, plus the stable `code` the CLI maps back to its exit code. */
+export const Problem = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  properties: {
+    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' },
+    field: { type: 'string' }, details: { type: 'object', additionalProperties: true }, requestId: { type: 'string' },
+  },
+} as const satisfies JSONSchema;
+
+// ---- requests ----------------------------------------------------------------------------------
+
+const userRef = { ...str(320), description: 'An id, username, email or phone number.' } as const;
+const limit = (max: number) => ({ type: 'integer', minimum: 1, maximum: max }) as const;
+
+export const RefParams = {
+  type: 'object', additionalProperties: false, required: ['ref'], properties: { ref: userRef },
+} as const satisfies JSONSchema;
+
+export const IdParams = {
+  type: 'object', additionalProperties: false, required: ['id'], properties: { id: str(100) },
+} as const satisfies JSONSchema;
+
+export const ClientIdParams = {
+  type: 'object', additionalProperties: false, required: ['clientId'], properties: { clientId: str(100) },
+} as const satisfies JSONSchema;
+
+export const NewUser = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email'],
+  properties: {
+    username: str(100), email: str(320), phone: { type: ['string', 'null'], maxLength: 40 }, name: { type: ['string', 'null'], maxLength: 400 },
+    guest: { type: 'boolean' },
+  },
+} as const satisfies JSONSchema;
+
+const tacOptions = {
+  ttl: { type: 'integer', description: 'Minutes.' }, startsAt: { ...str(64), description: 'ISO-8601 time.' }, oneTime: { type: 'boolean' },
+} as const;
+
+export const IssueRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['user'],
+  properties: {
+    user: userRef, ...tacOptions, reason: str(1000), verifiedBy: { type: 'string', enum: METHODS }, verificationNote: str(1000),
+  },
+} as const satisfies JSONSchema;
+
+export const VerifyRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['user', 'code'],
+  properties: { user: userRef, code: str(256) },
+} as const satisfies JSONSchema;
+
+export const GuestRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email'],
+  properties: {
+    email: str(320), name: { type: ['string', 'null'], maxLength: 400 }, username: str(100),
+    phone: { type: ['string', 'null'], maxLength: 40 }, ...tacOptions,
+  },
+} as const satisfies JSONSchema;
+
+const importRows = <T extends JSONSchema>(input: T) => ({
+  type: 'array',
+  maxItems: MAX_IMPORT_ROWS,
+  items: {
+    type: 'object', additionalProperties: false, required: ['line', 'input'],
+    properties: { line: { type: 'integer', minimum: 0 }, input },
+  },
+}) as const;
+
+export const GuestImportRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rows', 'onExisting'],
+  properties: { rows: importRows(GuestRequest), onExisting: { type: 'string', enum: ['fail', 'skip', 'reissue'] } },
+} as const satisfies JSONSchema;
+
+export const UserImportRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rows', 'onExisting'],
+  properties: { rows: importRows(NewUser), onExisting: { type: 'string', enum: ['fail', 'skip'] } },
+} as const satisfies JSONSchema;
+
+export const ExistingEmailsRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['emails'],
+  properties: { emails: { type: 'array', maxItems: MAX_IMPORT_ROWS, items: str(320) } },
+} as const satisfies JSONSchema;
+
+export const ExistingEmail = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'guest', 'username'],
+  properties: { email: { type: 'string' }, guest: { type: 'boolean' }, username: { type: 'string' } },
+} as const satisfies JSONSchema;
+
+export const GuestImportResult = {
+  oneOf: [
+    {
+      type: 'object', additionalProperties: false, required: ['line', 'status', 'tac'],
+      properties: { line: { type: 'integer' }, status: { type: 'string', enum: ['created', 'reissued'] }, tac: IssuedTac },
+    },
+    {
+      type: 'object', additionalProperties: false, required: ['line', 'status', 'email'],
+      properties: { line: { type: 'integer' }, status: { type: 'string', const: 'skipped' }, email: { type: 'string' } },
+    },
+  ],
+} as const satisfies JSONSchema;
+
+export const UserImportResult = {
+  oneOf: [
+    {
+      type: 'object', additionalProperties: false, required: ['line', 'status', 'user'],
+      properties: { line: { type: 'integer' }, status: { type: 'string', const: 'created' }, user: User },
+    },
+    {
+      type: 'object', additionalProperties: false, required: ['line', 'status', 'email'],
+      properties: { line: { type: 'integer' }, status: { type: 'string', const: 'skipped' }, email: { type: 'string' } },
+    },
+  ],
+} as const satisfies JSONSchema;
+
+export const RevokeResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tac', 'changed'],
+  properties: { tac: Tac, changed: { type: 'boolean', description: 'False when the TAC was no longer live.' } },
+} as const satisfies JSONSchema;
+
+export const AgentRevokeResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['agent', 'changed'],
+  properties: { agent: Agent, changed: { type: 'boolean' } },
+} as const satisfies JSONSchema;
+
+export const SearchQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { q: str(320), guests: { type: 'boolean', description: 'Guests only.' }, limit: limit(MAX_LIST_LIMIT) },
+} as const satisfies JSONSchema;
+
+export const TacListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { user: userRef, status: { type: 'string', enum: [...TAC_STATUS, 'all'] }, limit: limit(MAX_LIST_LIMIT) },
+} as const satisfies JSONSchema;
+
+export const AuditQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: { ...userRef, description: 'A user reference, or the id of a deleted user.' }, action: { type: 'string', enum: ACTIONS },
+    since: { ...str(64), description: 'ISO-8601 time.' }, limit: limit(MAX_AUDIT_LIMIT),
+  },
+} as const satisfies JSONSchema;
+
+export const AgentListQuery = {
+  type: 'object', additionalProperties: false, properties: { revoked: { type: 'boolean', description: 'Include revoked agents.' } },
+} as const satisfies JSONSchema;
+
+export const NewAgent = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'role'],
+  properties: { name: str(64), role: { type: 'string', enum: ROLE_LIST } },
+} as const satisfies JSONSchema;
+
+export const PurgeRequest = {
+  type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean' } },
+} as const satisfies JSONSchema;
+
+// ---- OAuth ----------------------------------------------------------------------------------
+
+export const TokenRequest = {
+  type: 'object',
+  description: 'application/x-www-form-urlencoded (RFC 6749 §4.4.2). Client credentials by HTTP Basic or client_id/client_secret.',
+  properties: {
+    grant_type: { type: 'string', description: 'Must be client_credentials.' },
+    scope: { type: 'string', description: 'Space-delimited scopes to narrow the token to; all of the role\'s by default.' }, client_id: { type: 'string' },
+    client_secret: { type: 'string' },
+  },
+} as const satisfies JSONSchema;
+
+export const TokenResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['access_token', 'token_type', 'expires_in', 'scope'],
+  properties: {
+    access_token: { type: 'string' }, token_type: { type: 'string', const: 'Bearer' }, expires_in: { type: 'integer' }, scope: { type: 'string' },
+  },
+} as const satisfies JSONSchema;
+
+export const OAuthError = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: { type: 'string', enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'server_error'] },
+    error_description: { type: 'string' },
+  },
+} as const satisfies JSONSchema;
+
+export const Health = {
+  type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', const: 'ok' } },
+} as const satisfies JSONSchema;
+
+export type NewUserBody = FromSchema<typeof NewUser>;
+export type GuestBody = FromSchema<typeof GuestRequest>;
