@@ -51,8 +51,9 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Help and version are not errors; everything else commander rejects is a usage error.
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      // Help and version are not errors (`tac help CMD` throws 'commander.help' with exit 0);
+      // everything else commander rejects is a usage error.
+      return e.exitCode === 0 ? 0 : 2;
     }
     return reportError(e, io.stderr, debug);
   }
