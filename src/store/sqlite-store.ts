@@ -45,7 +45,8 @@ export function openDatabase(path: string): Database.Database {
 }
 
 function migrate(db: Database.Database): void {
-  if ((db.pragma('user_version', { simple: true }) as number) >= MIGRATIONS.length) return;
+  // Up to date: nothing to do. A newer schema falls through to the check below and is refused.
+  if ((db.pragma('user_version', { simple: true }) as number) === MIGRATIONS.length) return;
   db.transaction(() => {
     // Re-read inside the write lock: another process may have migrated meanwhile.
     const version = db.pragma('user_version', { simple: true }) as number;
