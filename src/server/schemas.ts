@@ -66,6 +66,14 @@ export const Tac = {
   },
 } as const satisfies JSONSchema;
 
+/** A TAC in a listing, with who it belongs to (null only if the user vanished mid-read). */
+export const ListedTac = {
+  type: 'object',
+  additionalProperties: false,
+  required: [...Tac.required, 'user'],
+  properties: { ...Tac.properties, user: { anyOf: [UserSummary, { type: 'null' }] } },
+} as const satisfies JSONSchema;
+
 export const UserDetails = {
   type: 'object',
   additionalProperties: false,

@@ -17,7 +17,7 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
   const list = doc('tacs:read', 'tacs', 'List TACs', 'Newest first; status is derived at read time.');
   app.get('/v1/tacs', {
     ...list,
-    schema: { ...list.schema, querystring: S.TacListQuery, response: { 200: arrayOf(S.Tac), ...problems } },
+    schema: { ...list.schema, querystring: S.TacListQuery, response: { 200: arrayOf(S.ListedTac), ...problems } },
   }, async (req) => serviceFor(ctx, req).listTacs(req.query));
 
   const show = doc('tacs:read', 'tacs', 'Show a TAC');

@@ -1,0 +1,167 @@
+import { Agent, request } from 'undici';
+import { ERROR_TABLE, TacError, type ErrorCode } from '../core/errors.js';
+
+/** Transport for the remote backend: one undici Agent, timeouts, retries and error mapping. */
+
+export interface Timeouts {
+  /** TCP + TLS connect (default 5 s). */
+  connectMs?: number;
+  /** Whole request, from sending to the last body byte (default 30 s). */
+  requestMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  contentType: string;
+  text: string;
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** GET and DELETE are idempotent: safe to send again after a network error. POST never is here. */
+const IDEMPOTENT = new Set<Method>(['GET', 'DELETE']);
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+
+/** Checks and normalizes a server URL (always ending with "/", so paths resolve under any prefix). */
+export function parseServerUrl(serverUrl: string, insecure: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    throw new TacError('usage', `--server: "${serverUrl.slice(0, 200)}" is not a URL (e.g. https://tac.example.com)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TacError('usage', `--server: use an https:// URL (got ${url.protocol})`);
+  if (url.username || url.password) throw new TacError('usage', '--server: the URL must not contain credentials');
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !insecure) {
+    throw new TacError('usage', `--server: refusing to send credentials over plain http:// to ${url.hostname}; use https:// (or --insecure on a trusted network)`);
+  }
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+export class HttpTransport {
+  private readonly dispatcher: Agent;
+  private readonly requestMs: number;
+  private readonly connectMs: number;
+  private readonly retries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly base: URL,
+    opts: { timeouts?: Timeouts; ca?: string | Buffer; retries?: number; sleep?: (ms: number) => Promise<void> } = {},
+  ) {
+    this.connectMs = opts.timeouts?.connectMs ?? 5_000;
+    this.requestMs = opts.timeouts?.requestMs ?? 30_000;
+    this.retries = opts.retries ?? 2;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.dispatcher = new Agent({
+      connect: { timeout: this.connectMs, ...(opts.ca ? { ca: opts.ca } : {}) },
+      headersTimeout: this.requestMs,
+      bodyTimeout: this.requestMs,
+    });
+  }
+
+  /** The server URL for messages: no trailing slash. */
+  get location(): string {
+    return this.base.href.replace(/\/$/, '');
+  }
+
+  async send(method: Method, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpResponse> {
+    const url = new URL(path.replace(/^\//, ''), this.base);
+    const attempts = IDEMPOTENT.has(method) ? this.retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await request(url, {
+          method, headers: init.headers, body: init.body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
+        });
+        const text = await res.body.text();
+        const ct = res.headers['content-type'];
+        // A server shutting down answers 503 before closing: an idempotent request may go again.
+        if (res.statusCode === 503 && attempt < attempts) {
+          await this.sleep(backoff(attempt));
+          continue;
+        }
+        return { status: res.statusCode, headers: res.headers, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', text };
+      } catch (e) {
+        if (attempt < attempts) {
+          await this.sleep(backoff(attempt));
+          continue;
+        }
+        throw this.unreachable(e, method);
+      }
+    }
+  }
+
+  private unreachable(e: unknown, method: Method): TacError {
+    const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const code = err.code ?? err.cause?.code ?? err.name ?? '';
+    const reasons: Record<string, string> = {
+      ECONNREFUSED: 'connection refused (is tac serve running?)',
+      ENOTFOUND: 'host not found',
+      EAI_AGAIN: 'host lookup failed',
+      ECONNRESET: 'connection reset',
+      EHOSTUNREACH: 'host unreachable',
+      ENETUNREACH: 'network unreachable',
+      UND_ERR_CONNECT_TIMEOUT: `no connection within ${this.connectMs} ms`,
+      UND_ERR_HEADERS_TIMEOUT: `no response within ${this.requestMs} ms`,
+      UND_ERR_BODY_TIMEOUT: `no response within ${this.requestMs} ms`,
+      TimeoutError: `no response within ${this.requestMs} ms`,
+      AbortError: `no response within ${this.requestMs} ms`,
+      UND_ERR_SOCKET: 'connection closed',
+    };
+    let reason = reasons[code];
+    if (!reason && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) reason = `TLS certificate not trusted (${code})`;
+    reason ??= (err.message ?? String(e)).slice(0, 200);
+    const maybeApplied = !IDEMPOTENT.has(method) && /no response|reset|closed/.test(reason)
+      ? ' (the request may still have been applied: check before repeating it)'
+      : '';
+    return new TacError('unreachable', `cannot reach the tac server at ${this.location}: ${reason}${maybeApplied}`, { cause: e });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** 200 ms, 400 ms, 800 ms... with jitter, so retrying clients do not arrive in step. */
+const backoff = (attempt: number) => Math.round(100 * 2 ** attempt * (0.75 + Math.random() * 0.5));
+
+interface ProblemJson {
+  code?: unknown;
+  detail?: unknown;
+  field?: unknown;
+  details?: unknown;
+}
+
+const isErrorCode = (c: unknown): c is ErrorCode => typeof c === 'string' && Object.hasOwn(ERROR_TABLE, c);
+
+/** Maps an error response back to the TacError the server's core threw: same code, same message. */
+export function errorFromResponse(res: HttpResponse, location: string): TacError {
+  if (/^application\/problem\+json/i.test(res.contentType)) {
+    let p: ProblemJson | undefined;
+    try {
+      p = JSON.parse(res.text) as ProblemJson;
+    } catch {
+      p = undefined;
+    }
+    if (p && typeof p.detail === 'string') {
+      const code = isErrorCode(p.code) ? p.code : res.status >= 500 ? 'internal' : 'usage';
+      return new TacError(code, p.detail, {
+        field: typeof p.field === 'string' ? p.field : undefined,
+        details: p.details && typeof p.details === 'object' ? (p.details as Record<string, unknown>) : undefined,
+      });
+    }
+  }
+  // Not ours: a proxy or another service answered.
+  if (res.status === 502 || res.status === 503 || res.status === 504) {
+    return new TacError('unreachable', `cannot reach the tac server at ${location}: HTTP ${res.status} from a proxy or gateway`);
+  }
+  if (res.status === 401) return new TacError('unauthenticated', `the server at ${location} refused the credentials (run tac login)`);
+  if (res.status === 403) return new TacError('forbidden', `the server at ${location} refused access`);
+  return new TacError('internal', `unexpected HTTP ${res.status} from ${location} (is this a tac server?)`);
+}
