@@ -157,7 +157,8 @@ export const localBackend: BackendVariant = {
       clientEnv: d.env,
       adminEnv: d.env,
       actor: userInfo().username,
-      secretRoots: [root],
+      // Not the work dir: files a test writes there (e.g. guests import --out) hold codes by design.
+      secretRoots: [d.home, d.data, d.config],
       paths: { db: d.db, keyFile: d.keyFile, dataDir: join(d.data, 'tac'), configDir: join(d.config, 'tac') },
       async stop() {},
     };
