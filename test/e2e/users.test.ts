@@ -119,7 +119,7 @@ describeBackends('users', (env) => {
 
   it('users delete requires --yes (exit 2, user kept) and then removes the user', async () => {
     const u = await env.addUser('ivan');
-    await env.issue('ivan');
+    const t = await env.issue('ivan');
     let r = await env.tac(['users', 'delete', 'ivan']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*--yes/);
@@ -128,6 +128,9 @@ describeBackends('users', (env) => {
     expect(r.code, describeRun(r)).toBe(0);
     expect((await env.tac(['users', 'show', 'ivan'])).code).toBe(3);
     expect((await env.tac(['users', 'delete', 'ivan', '--yes'])).code).toBe(3);
+    // Their TACs went with them.
+    expect((await env.listJson()).map((x) => x.id)).not.toContain(t.id);
+    expect((await env.tac(['delete', t.id])).code).toBe(3);
     // The audit log keeps the deleted user's events, queryable by id.
     const events = await env.auditJson('--user', u.id);
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['user.created', 'tac.generated', 'user.deleted']));

@@ -79,6 +79,17 @@ describeBackends('verify', (env) => {
     expect(JSON.parse(empty.stdout)).toEqual({ valid: false, reason: 'invalid_code' });
   });
 
+  it('a one-time code verified concurrently is accepted exactly once', async () => {
+    await env.addUser('race');
+    const { code } = await env.issue('race');
+    const results = await Promise.all(Array.from({ length: 5 }, () => env.verifyJson('race', code)));
+    const codes = results.map((r) => r.code).sort();
+    expect(codes, results.map(describeRun).join('\n')).toEqual([0, 6, 6, 6, 6]);
+    for (const r of results.filter((x) => x.code === 6)) expect(r.json).toEqual({ valid: false, reason: 'already_used' });
+    const [t] = await env.listJson('--user', 'race');
+    expect(t).toMatchObject({ status: 'used', useCount: 1 });
+  });
+
   it('a code issued to another user does not verify', async () => {
     await env.addUser('frank');
     await env.addUser('grace');
