@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../spec.js';
 import { audit } from './audit/spec.js';
+import { completion } from './completion/spec.js';
 import { config } from './config/spec.js';
 import { deleteCmd } from './delete/spec.js';
 import { generate } from './generate/spec.js';
@@ -14,4 +15,5 @@ import { verify } from './verify/spec.js';
 export const COMMANDS: CommandSpec[] = [
   generate, verify, list, deleteCmd, users, guests, policy, audit, purge,
   config,
+  completion,
 ];
