@@ -98,8 +98,10 @@ export class HttpTransport {
   }
 
   private unreachable(e: unknown, method: Method): TacError {
-    const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const code = err.code ?? err.cause?.code ?? err.name ?? '';
+    const err = e as { code?: unknown; name?: string; message?: string; cause?: { code?: unknown } };
+    // Node errors carry a string code; a DOMException (our timeout signal) a legacy numeric one and a name.
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const code = str(err.code) ?? str(err.cause?.code) ?? err.name ?? '';
     const reasons: Record<string, string> = {
       ECONNREFUSED: 'connection refused (is tac serve running?)',
       ENOTFOUND: 'host not found',

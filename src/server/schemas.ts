@@ -200,8 +200,9 @@ export const Problem = {
 
 // ---- requests ----------------------------------------------------------------------------------
 
-const userRef = { ...str(320), description: 'An id, username, email or phone number.' } as const;
-const limit = (max: number) => ({ type: 'integer', minimum: 1, maximum: max }) as const;
+const userRef = { ...str(1000), description: 'An id, username, email or phone number.' } as const;
+/** Bounds and allowed values of list filters are checked by the core, so messages match the CLI's. */
+const limit = (max: number) => ({ type: 'integer', description: `1 to ${max}.` }) as const;
 
 export const RefParams = {
   type: 'object', additionalProperties: false, required: ['ref'], properties: { ref: userRef },
@@ -220,7 +221,7 @@ export const NewUser = {
   additionalProperties: false,
   required: ['email'],
   properties: {
-    username: str(100), email: str(320), phone: { type: ['string', 'null'], maxLength: 40 }, name: { type: ['string', 'null'], maxLength: 400 },
+    username: str(100), email: str(320), phone: { type: ['string', 'null'], maxLength: 200 }, name: { type: ['string', 'null'], maxLength: 400 },
     guest: { type: 'boolean' },
   },
 } as const satisfies JSONSchema;
@@ -234,7 +235,8 @@ export const IssueRequest = {
   additionalProperties: false,
   required: ['user'],
   properties: {
-    user: userRef, ...tacOptions, reason: str(1000), verifiedBy: { type: 'string', enum: METHODS }, verificationNote: str(1000),
+    user: userRef, ...tacOptions, reason: str(1000), verifiedBy: { type: 'string', description: `One of ${METHODS.join(', ')}.` },
+    verificationNote: str(1000),
   },
 } as const satisfies JSONSchema;
 
@@ -242,7 +244,7 @@ export const VerifyRequest = {
   type: 'object',
   additionalProperties: false,
   required: ['user', 'code'],
-  properties: { user: userRef, code: str(256) },
+  properties: { user: userRef, code: str(1000) },
 } as const satisfies JSONSchema;
 
 export const GuestRequest = {
@@ -251,7 +253,7 @@ export const GuestRequest = {
   required: ['email'],
   properties: {
     email: str(320), name: { type: ['string', 'null'], maxLength: 400 }, username: str(100),
-    phone: { type: ['string', 'null'], maxLength: 40 }, ...tacOptions,
+    phone: { type: ['string', 'null'], maxLength: 200 }, ...tacOptions,
   },
 } as const satisfies JSONSchema;
 
@@ -282,7 +284,7 @@ export const ExistingEmailsRequest = {
   type: 'object',
   additionalProperties: false,
   required: ['emails'],
-  properties: { emails: { type: 'array', maxItems: MAX_IMPORT_ROWS, items: str(320) } },
+  properties: { emails: { type: 'array', maxItems: MAX_IMPORT_ROWS, items: str(1000) } },
 } as const satisfies JSONSchema;
 
 export const ExistingEmail = {
@@ -335,20 +337,20 @@ export const AgentRevokeResult = {
 export const SearchQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { q: str(320), guests: { type: 'boolean', description: 'Guests only.' }, limit: limit(MAX_LIST_LIMIT) },
+  properties: { q: str(1000), guests: { type: 'boolean', description: 'Guests only.' }, limit: limit(MAX_LIST_LIMIT) },
 } as const satisfies JSONSchema;
 
 export const TacListQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { user: userRef, status: { type: 'string', enum: [...TAC_STATUS, 'all'] }, limit: limit(MAX_LIST_LIMIT) },
+  properties: { user: userRef, status: { type: 'string', description: `One of ${[...TAC_STATUS, 'all'].join(', ')}.` }, limit: limit(MAX_LIST_LIMIT) },
 } as const satisfies JSONSchema;
 
 export const AuditQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    user: { ...userRef, description: 'A user reference, or the id of a deleted user.' }, action: { type: 'string', enum: ACTIONS },
+    user: { ...userRef, description: 'A user reference, or the id of a deleted user.' }, action: { type: 'string', description: `One of ${ACTIONS.join(', ')}.` },
     since: { ...str(64), description: 'ISO-8601 time.' }, limit: limit(MAX_AUDIT_LIMIT),
   },
 } as const satisfies JSONSchema;

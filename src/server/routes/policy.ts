@@ -4,6 +4,13 @@ import type { ServerContext } from '../context.js';
 import * as S from '../schemas.js';
 import { doc, problems } from './common.js';
 
+/**
+ * Policy bodies are often a file an admin wrote: the core checks their shape, so a typo gets the
+ * same message remotely as locally. The schema documents the fields; this validator lets the body
+ * through untouched to the core.
+ */
+const coreValidates = () => (data: unknown) => ({ value: data });
+
 /** The TAC policy: show, replace, patch, reset. The core validates every change. */
 export const policyRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
   const get = doc('policy:read', 'policy', 'Show the policy');
@@ -11,11 +18,11 @@ export const policyRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaTo
     async (req) => serviceFor(ctx, req).getPolicy());
 
   const put = doc('policy:write', 'policy', 'Replace the whole policy', 'Every field is required.');
-  app.put('/v1/policy', { ...put, schema: { ...put.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
+  app.put('/v1/policy', { ...put, validatorCompiler: coreValidates, schema: { ...put.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
     async (req) => serviceFor(ctx, req).replacePolicy(req.body));
 
   const patch = doc('policy:write', 'policy', 'Change some policy fields');
-  app.patch('/v1/policy', { ...patch, schema: { ...patch.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
+  app.patch('/v1/policy', { ...patch, validatorCompiler: coreValidates, schema: { ...patch.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
     async (req) => serviceFor(ctx, req).updatePolicy(req.body));
 
   const reset = doc('policy:write', 'policy', 'Reset the policy to the defaults');

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import type { IssueInput, TacListQuery } from '../../core/types.js';
 import { serviceFor } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import * as S from '../schemas.js';
@@ -12,13 +13,14 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
   app.post('/v1/tacs', {
     ...issue,
     schema: { ...issue.schema, body: S.IssueRequest, response: { 201: S.IssuedTac, ...problems } },
-  }, async (req, reply) => reply.code(201).send(serviceFor(ctx, req).issueTac(req.body)));
+  }, async (req, reply) => // verifiedBy is checked by the core (same message as the CLI), hence the cast.
+    reply.code(201).send(serviceFor(ctx, req).issueTac(req.body as IssueInput)));
 
   const list = doc('tacs:read', 'tacs', 'List TACs', 'Newest first; status is derived at read time.');
   app.get('/v1/tacs', {
     ...list,
     schema: { ...list.schema, querystring: S.TacListQuery, response: { 200: arrayOf(S.ListedTac), ...problems } },
-  }, async (req) => serviceFor(ctx, req).listTacs(req.query));
+  }, async (req) => serviceFor(ctx, req).listTacs(req.query as TacListQuery));
 
   const show = doc('tacs:read', 'tacs', 'Show a TAC');
   app.get('/v1/tacs/:id', {
