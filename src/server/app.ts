@@ -117,7 +117,14 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
 
   app.addHook('onRequest', authHook(ctx));
 
+  // While shutting down, in-flight responses close their keep-alive connection, so close() can finish.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
   app.addHook('onSend', async (req, reply) => {
+    if (closing) reply.header('Connection', 'close');
     reply.header('X-Request-Id', req.id);
     reply.header('X-Content-Type-Options', 'nosniff');
     // Responses carry personal data and sometimes a code: no cache may keep them.

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { ERROR_TABLE, TacError, type ErrorCode } from '../core/errors.js';
 
 /** RFC 9457 problem details with the core's stable error `code` (mapped back to exit codes by the CLI). */
@@ -97,9 +97,9 @@ export function toProblem(err: unknown): { problem: ProblemBody; internal: boole
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     const byStatus = (Object.keys(ERROR_TABLE) as ErrorCode[]).find((c) => ERROR_TABLE[c].http === status);
-    return { problem: problem(byStatus ?? 'usage', 'the request could not be processed', { status }), internal: false };
+    // Fastify's own 4xx errors: their messages describe the request, never our internals.
+    const detail = typeof fe.code === 'string' && fe.code.startsWith('FST_') && fe.message ? fe.message : 'the request could not be processed';
+    return { problem: problem(byStatus ?? 'usage', detail, { status }), internal: false };
   }
   return { problem: problem('internal', 'internal server error; see the server log for this request id'), internal: true };
 }
-
-export const isProblemRequest = (req: FastifyRequest): boolean => !req.url.startsWith('/oauth/');

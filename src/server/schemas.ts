@@ -116,6 +116,7 @@ const policyProps = {
   length: { type: 'integer' }, mixedCase: { type: 'boolean' }, excludeAmbiguous: { type: 'boolean' },
   multiUseAllowed: { type: 'boolean' }, oneTimeDefault: { type: 'boolean' }, maxFailedAttempts: { type: 'integer' },
   lockoutDuration: { type: 'integer' }, purgeAfterDays: { type: 'integer' },
+  requireAttestation: { type: 'boolean', description: 'Issuing requires verifiedBy (how the caller was identified).' },
 } as const;
 const policyKeys = [
   'enabled', 'minTtl', 'maxTtl', 'defaultTtl', 'length', 'complexity', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed',
@@ -124,7 +125,8 @@ const policyKeys = [
 
 export const Policy = {
   type: 'object',
-  additionalProperties: false,
+  // The core owns the policy's fields: one it adds later must reach clients, not be dropped here.
+  additionalProperties: true,
   description: 'TTLs and lockout in minutes.',
   required: policyKeys,
   properties: {

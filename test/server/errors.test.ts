@@ -90,7 +90,7 @@ describe('problem+json for bad input (never a 5xx)', () => {
     const c = expectProblem(await post('/v1/users', { username: 'dup', email: 'other@example.com' }), 409, 'conflict');
     expect(c.field).toBe('username');
     await post('/v1/users/dup/disable', {});
-    expectProblem(await post('/v1/tacs', { user: 'dup' }), 422, 'policy_violation');
+    expectProblem(await post('/v1/tacs', { user: 'dup', verifiedBy: 'callback' }), 422, 'policy_violation');
   });
 
   it('rate limits verify per client with 429 + Retry-After, on top of the per-user lockout', async () => {

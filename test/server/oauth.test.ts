@@ -149,6 +149,25 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
   });
 });
 
+describe('POST /oauth/token per-address cap', () => {
+  it('caps all token requests from one address with @fastify/rate-limit (429 + Retry-After, OAuth error body)', async () => {
+    const h = await makeServer({ tokenRequestsPerMinute: 2 });
+    try {
+      const send = (remoteAddress: string) => h.app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: form({ grant_type: 'client_credentials' }), remoteAddress });
+      expect((await send('10.5.0.1')).statusCode).toBe(401);
+      expect((await send('10.5.0.1')).statusCode).toBe(401);
+      const capped = await send('10.5.0.1');
+      expect(capped.statusCode).toBe(429);
+      expect(Number(capped.headers['retry-after'])).toBeGreaterThan(0);
+      expect(capped.headers['cache-control']).toBe('no-store');
+      expect(capped.json()).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(/^too many requests; retry in \d+ seconds$/) });
+      expect((await send('10.5.0.2')).statusCode).toBe(401);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('a standard OAuth 2.0 client library (oauth4webapi) against a listening server', () => {
   let server: RunningServer;
   let creds: Creds;

@@ -20,6 +20,10 @@ describe('GET /openapi.json', () => {
     const result = await validator.validate(doc);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+    // The validator is not a rubber stamp: a broken copy fails.
+    const broken = structuredClone(doc);
+    broken.paths['/v1/tacs'].post.responses = 'none';
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   it('documents every route the server registered, with its security', () => {

@@ -85,18 +85,18 @@ describe('RemoteBackend round-trips every Backend method like LocalBackend', () 
     expect(ok).toMatchObject({ valid: true, tac: { id: issued.id, useCount: 1 } });
     expect(await remote.verify('rita', issued.code)).toEqual(await local.verify('rita', issued.code));
 
-    const second = await remote.issueTac({ user: 'rita' });
+    const second = await remote.issueTac({ user: 'rita', verifiedBy: 'callback' });
     const revoked = await remote.revokeTac(second.id);
     expect(revoked.changed).toBe(true);
     expect(await remote.revokeTac(second.id)).toEqual(await local.revokeTac(second.id));
-    await remote.issueTac({ user: 'rita' });
+    await remote.issueTac({ user: 'rita', verifiedBy: 'callback' });
     const byUser = await remote.revokeUserTacs('rita');
     expect(byUser).toHaveLength(1);
     expect(await remote.revokeUserTacs('rita')).toEqual([]);
 
-    await sameError((b) => b.issueTac({ user: 'rita', ttl: 5 }));
+    await sameError((b) => b.issueTac({ user: 'rita', ttl: 5, verifiedBy: 'callback' }));
     await sameError((b) => b.issueTac({ user: 'nobody' }));
-    await sameError((b) => b.issueTac({ user: 'rita', startsAt: 'yesterday' }));
+    await sameError((b) => b.issueTac({ user: 'rita', startsAt: 'yesterday', verifiedBy: 'callback' }));
     await sameError((b) => b.revokeTac('tac_missing'));
     await sameError((b) => b.listTacs({ user: 'nobody' }));
   });

@@ -98,7 +98,7 @@ describe('TACs', () => {
     expect(revoked.json()).toMatchObject({ changed: true, tac: { status: 'revoked', revokedReason: 'deleted' } });
     expect((await call(desk, 'DELETE', `/v1/tacs/${tac.id}`)).json().changed).toBe(false);
 
-    const again = (await call(desk, 'POST', '/v1/tacs', { user: 'dee' })).json();
+    const again = (await call(desk, 'POST', '/v1/tacs', { user: 'dee', verifiedBy: 'callback' })).json();
     codes.push(again.code);
     const byUser = await call(desk, 'DELETE', '/v1/users/dee/tacs');
     expect(byUser.json().map((t: { id: string }) => t.id)).toEqual([again.id]);
@@ -106,7 +106,7 @@ describe('TACs', () => {
 
   it('verifies for relying apps with the core verdict, and counts failures toward lockout', async () => {
     await call(admin, 'POST', '/v1/users', { username: 'eve', email: 'eve@example.com' });
-    const { code } = (await call(desk, 'POST', '/v1/tacs', { user: 'eve' })).json();
+    const { code } = (await call(desk, 'POST', '/v1/tacs', { user: 'eve', verifiedBy: 'callback' })).json();
     codes.push(code);
     const bad = await call(app, 'POST', '/v1/tacs/verify', { user: 'eve', code: 'WRONG123' });
     expect(bad.statusCode).toBe(200);
@@ -123,7 +123,7 @@ describe('TACs', () => {
   });
 
   it('refuses by policy with 422 and purges finished TACs', async () => {
-    const tooLong = await call(desk, 'POST', '/v1/tacs', { user: 'eve', ttl: 100_000 });
+    const tooLong = await call(desk, 'POST', '/v1/tacs', { user: 'eve', ttl: 100_000, verifiedBy: 'callback' });
     expect(tooLong.statusCode).toBe(422);
     expect(tooLong.json()).toMatchObject({ code: 'policy_violation', details: { minTtl: 10, maxTtl: 480 } });
 

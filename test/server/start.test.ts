@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RemoteBackend } from '../../src/backends/remote.js';
+import { TacError } from '../../src/core/errors.js';
+import { createAgent } from '../../src/server/agents-admin.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { tempDb } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function setup() {
+  const db = tempDb();
+  const lines: string[] = [];
+  cleanups.push(() => rmSync(db.dir, { recursive: true, force: true }));
+  return { ...db, lines, stderr: { write: (s: string) => lines.push(s) }, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+async function start(opts: Parameters<typeof startServer>[0]): Promise<RunningServer> {
+  const s = await startServer(opts);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+describe('startServer', () => {
+  it('listens on loopback (port 0 = any free port), logs its URL and serves /healthz', async () => {
+    const env = setup();
+    const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr });
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${s.url}/healthz`);
+    expect([res.status, await res.json()]).toEqual([200, { status: 'ok' }]);
+    expect(env.logs()[0]).toMatchObject({ level: 'info', msg: 'listening', url: s.url, tls: false });
+    expect(env.logs().some((l) => l.level === 'warn')).toBe(false);
+  });
+
+  it('warns when serving plain HTTP beyond loopback', async () => {
+    const env = setup();
+    const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, host: '0.0.0.0', port: 0, stderr: env.stderr });
+    expect(s.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    expect(env.logs()).toContainEqual(expect.objectContaining({ level: 'warn', host: '0.0.0.0' }));
+  });
+
+  it('finishes in-flight requests on close, then refuses connections and closes the database', async () => {
+    const env = setup();
+    const creds = await createAgent({ dbPath: env.dbPath, keyPath: env.keyPath, name: 'slow', role: 'helpdesk', actor: 't' });
+    const s = await startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr });
+    // A token request takes a scrypt (tens of ms): close while it is in flight.
+    const inflight = fetch(`${s.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }),
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const closed = s.close();
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    expect((await res.json()).token_type).toBe('Bearer');
+    await closed;
+    await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+    expect(env.logs().at(-1)).toMatchObject({ msg: 'stopped' });
+    await s.close(); // idempotent
+  });
+
+  it('shuts down gracefully on SIGTERM and SIGINT and exits 0', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const env = setup();
+      // Keep the test runner's own handlers out of the way while we deliver the signal.
+      const others = process.listeners(signal);
+      process.removeAllListeners(signal);
+      try {
+        let exited: (code: number) => void = () => undefined;
+        const exitCode = new Promise<number>((r) => (exited = r));
+        const s = await startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr, handleSignals: true, exit: exited });
+        expect(process.listenerCount(signal)).toBe(1);
+        process.emit(signal, signal);
+        expect(await exitCode).toBe(0);
+        expect(process.listenerCount(signal)).toBe(0);
+        await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+        expect(env.logs().map((l) => l.msg)).toEqual(['listening', 'shutting down', 'stopped']);
+      } finally {
+        for (const l of others) process.on(signal, l as NodeJS.SignalsListener);
+      }
+    }
+  });
+
+  it('refuses a busy port, half a TLS pair and an unreadable certificate with usage errors', async () => {
+    const env = setup();
+    const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr });
+    const port = Number(new URL(s.url).port);
+    const busy = await startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port, stderr: env.stderr }).catch((e: TacError) => e);
+    expect(busy).toMatchObject({ code: 'usage', exitCode: 2 });
+    expect(busy.message).toMatch(/port is already in use/);
+    await expect(startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: 'x.pem' })).rejects.toMatchObject({ code: 'usage', message: '--tls-cert and --tls-key must be given together' });
+    await expect(startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: '/nope/c.pem', tlsKey: '/nope/k.pem' })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/^--tls-cert: cannot read/) });
+  });
+});
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasOpenssl)('HTTPS', () => {
+  it('serves over TLS with --tls-cert/--tls-key; the remote client trusts it only with the CA', async () => {
+    const env = setup();
+    const cert = join(env.dir, 'cert.pem');
+    const key = join(env.dir, 'key.pem');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ], { stdio: 'ignore' });
+    const creds = await createAgent({ dbPath: env.dbPath, keyPath: env.keyPath, name: 'tls', role: 'helpdesk', actor: 't' });
+    const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: cert, tlsKey: key, stderr: env.stderr });
+    expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+
+    const { readFileSync } = await import('node:fs');
+    const trusted = new RemoteBackend({ serverUrl: s.url, ...creds, ca: readFileSync(cert) });
+    expect(await trusted.searchUsers('')).toEqual([]);
+    await trusted.close();
+
+    const untrusted = new RemoteBackend({ serverUrl: s.url, ...creds, retries: 0 });
+    const e = await untrusted.searchUsers('').catch((x: TacError) => x);
+    expect(e).toMatchObject({ code: 'unreachable' });
+    expect(e.message).toMatch(/TLS certificate not trusted/);
+    await untrusted.close();
+  });
+});
