@@ -115,16 +115,18 @@ export class AgentService {
     if (!grant.ok) return { ok: false, error: 'invalid_scope', description: grant.reason };
     const accessToken = newAccessToken();
     const now = this.clock.now();
-    this.store.transaction(() => {
+    const stored = this.store.transaction(() => {
       // Revocation may have happened while we were hashing: re-check under the write lock.
-      if (this.agents.getAgent(agent.clientId)?.revokedAt) throw new TacError('unauthenticated', 'agent revoked');
+      if (this.agents.getAgent(agent.clientId)?.revokedAt) return false;
       this.agents.deleteExpiredTokens(iso(now));
       this.agents.insertToken({
         tokenHash: hashToken(accessToken), clientId: agent.clientId, scopes: grant.scopes, issuedAt: iso(now),
         expiresAt: iso(new Date(now.getTime() + this.tokenTtlSeconds * 1000)),
       });
       this.agents.touchAgent(agent.clientId, iso(now));
+      return true;
     });
+    if (!stored) return { ok: false, error: 'invalid_client', description: 'client authentication failed (unknown client, wrong secret or revoked agent)' };
     return { ok: true, accessToken, expiresIn: this.tokenTtlSeconds, scopes: grant.scopes, agent };
   }
 
