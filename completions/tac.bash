@@ -11,14 +11,14 @@ __tac_node() {
     'generate') __tac_subs=''; __tac_opts='--user --ttl --starts-at --one-time --multi-use --reason --verified-by --verification-note --spell --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'verify') __tac_subs=''; __tac_opts='--user --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'list') __tac_subs=''; __tac_opts='--user --status --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'delete') __tac_subs=''; __tac_opts='--user --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'delete') __tac_subs=''; __tac_opts='--user --yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users') __tac_subs='add import search show unlock disable enable delete help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users add') __tac_subs=''; __tac_opts='--username --email --phone --name --guest --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users import') __tac_subs=''; __tac_opts='--on-existing --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users search') __tac_subs=''; __tac_opts='--guests --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users show') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users unlock') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'users disable') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'users disable') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users enable') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users delete') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'users help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -28,7 +28,7 @@ __tac_node() {
     'guests help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy') __tac_subs='show set reset help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy show') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'policy set') __tac_subs=''; __tac_opts='--enable --disable --min-ttl --max-ttl --default-ttl --length --letters --no-letters --special-characters --no-special-characters --mixed-case --no-mixed-case --exclude-ambiguous --no-exclude-ambiguous --multi-use-allowed --no-multi-use-allowed --one-time-default --no-one-time-default --max-failed-attempts --lockout-duration --purge-after --from-file --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'policy set') __tac_subs=''; __tac_opts='--enable --disable --min-ttl --max-ttl --default-ttl --length --letters --no-letters --special-characters --no-special-characters --mixed-case --no-mixed-case --exclude-ambiguous --no-exclude-ambiguous --multi-use-allowed --no-multi-use-allowed --one-time-default --no-one-time-default --require-attestation --no-require-attestation --max-failed-attempts --lockout-duration --purge-after --from-file --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy reset') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'audit') __tac_subs=''; __tac_opts='--user --action --since --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;

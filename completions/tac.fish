@@ -222,6 +222,7 @@ complete -c tac -n '__tac_at \'list\'' -l help -s h -d 'show help'
 
 # tac delete
 complete -c tac -n '__tac_at \'delete\'' -l user -x -d 'revoke this user\'s pending or active TAC'
+complete -c tac -n '__tac_at \'delete\'' -l yes -d 'do not ask for confirmation'
 complete -c tac -n '__tac_at \'delete\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'delete\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'delete\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
@@ -317,6 +318,7 @@ complete -c tac -n '__tac_at \'users unlock\'' -l debug -d 'show stack traces fo
 complete -c tac -n '__tac_at \'users unlock\'' -l help -s h -d 'show help'
 
 # tac users disable
+complete -c tac -n '__tac_at \'users disable\'' -l yes -d 'do not ask for confirmation'
 complete -c tac -n '__tac_at \'users disable\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users disable\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users disable\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
@@ -339,7 +341,7 @@ complete -c tac -n '__tac_at \'users enable\'' -l debug -d 'show stack traces fo
 complete -c tac -n '__tac_at \'users enable\'' -l help -s h -d 'show help'
 
 # tac users delete
-complete -c tac -n '__tac_at \'users delete\'' -l yes -d 'confirm the deletion'
+complete -c tac -n '__tac_at \'users delete\'' -l yes -d 'do not ask for confirmation'
 complete -c tac -n '__tac_at \'users delete\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users delete\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users delete\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
@@ -468,6 +470,8 @@ complete -c tac -n '__tac_at \'policy set\'' -l multi-use-allowed -d 'enable: mu
 complete -c tac -n '__tac_at \'policy set\'' -l no-multi-use-allowed -d 'disable: multi-use codes'
 complete -c tac -n '__tac_at \'policy set\'' -l one-time-default -d 'enable: codes are one-time unless --multi-use'
 complete -c tac -n '__tac_at \'policy set\'' -l no-one-time-default -d 'disable: codes are one-time unless --multi-use'
+complete -c tac -n '__tac_at \'policy set\'' -l require-attestation -d 'enable: agents must state how they verified the caller (generate --verified-by)'
+complete -c tac -n '__tac_at \'policy set\'' -l no-require-attestation -d 'disable: agents must state how they verified the caller (generate --verified-by)'
 complete -c tac -n '__tac_at \'policy set\'' -l max-failed-attempts -x -d 'wrong codes before a lockout, 1 to 100'
 complete -c tac -n '__tac_at \'policy set\'' -l lockout-duration -x -d 'how long a lockout lasts'
 complete -c tac -n '__tac_at \'policy set\'' -l purge-after -x -d 'delete finished TACs after this long (plain number: days)'
@@ -483,7 +487,7 @@ complete -c tac -n '__tac_at \'policy set\'' -l debug -d 'show stack traces for 
 complete -c tac -n '__tac_at \'policy set\'' -l help -s h -d 'show help'
 
 # tac policy reset
-complete -c tac -n '__tac_at \'policy reset\'' -l yes -d 'confirm the reset'
+complete -c tac -n '__tac_at \'policy reset\'' -l yes -d 'do not ask for confirmation'
 complete -c tac -n '__tac_at \'policy reset\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'policy reset\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'policy reset\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'

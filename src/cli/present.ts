@@ -60,6 +60,7 @@ export function printPolicy(ctx: CommandContext, p: Policy): void {
     ['maxFailedAttempts', p.maxFailedAttempts],
     ['lockoutDuration', `${formatMinutes(p.lockoutDuration)} (${p.lockoutDuration} min)`],
     ['purgeAfterDays', p.purgeAfterDays],
+    ['requireAttestation', onOff(p.requireAttestation)],
   ]);
 }
 

@@ -15,6 +15,8 @@ export interface Policy {
   maxFailedAttempts: number;
   lockoutDuration: number;
   purgeAfterDays: number;
+  /** Agents must state how they verified the caller's identity before `generate` (guests exempt). */
+  requireAttestation: boolean;
 }
 
 /** A partial policy: what `policy set` and PATCH accept. */
@@ -42,6 +44,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxFailedAttempts: 3,
   lockoutDuration: 15,
   purgeAfterDays: 30,
+  requireAttestation: true,
 }) as Policy;
 
 // Special characters exclude '-' and ' ' because those are stripped from typed-in codes.
@@ -74,7 +77,7 @@ export function entropyBits(p: Policy): number {
 /** Codes are compared case-insensitively unless the policy mixes cases. */
 export const isCaseSensitive = (p: Policy): boolean => p.complexity.letters && p.mixedCase;
 
-const BOOLEAN_FIELDS = ['enabled', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed', 'oneTimeDefault'] as const;
+const BOOLEAN_FIELDS = ['enabled', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed', 'oneTimeDefault', 'requireAttestation'] as const;
 const INTEGER_FIELDS = ['minTtl', 'maxTtl', 'defaultTtl', 'length', 'maxFailedAttempts', 'lockoutDuration', 'purgeAfterDays'] as const;
 const COMPLEXITY_FIELDS = ['numbers', 'letters', 'specialCharacters'] as const;
 

@@ -64,8 +64,10 @@ export class TacService {
 
   // ---- policy ---------------------------------------------------------------------------------
 
+  /** Stored fields over the defaults, so a policy saved by an older version gains new fields' defaults. */
   getPolicy(): Policy {
-    return this.store.getPolicy() ?? DEFAULT_POLICY;
+    const stored = this.store.getPolicy();
+    return stored ? mergePolicy(DEFAULT_POLICY, stored) : DEFAULT_POLICY;
   }
 
   updatePolicy(patchInput: unknown): Policy {
@@ -100,8 +102,12 @@ export class TacService {
   findUser(ref: string): User | undefined {
     const { kind, value } = detectUserRef(ref);
     if (kind === 'id') return this.store.getUser(value);
-    // A username may itself look like an email (guests use theirs), so fall back to the username.
-    return this.store.findUser(kind, value) ?? (kind === 'username' ? undefined : this.store.findUser('username', ref.trim()));
+    // Phones are stored as given (+15551234567); a caller may type them with or without the +.
+    const found = kind === 'phone'
+      ? this.store.findUser('phone', value) ?? this.store.findUser('phone', value.startsWith('+') ? value.slice(1) : `+${value}`)
+      : this.store.findUser(kind, value);
+    // A username may itself look like an email or a phone number, so fall back to the username.
+    return found ?? (kind === 'username' ? undefined : this.store.findUser('username', ref.trim()));
   }
 
   resolveUser(ref: string): User {
@@ -132,8 +138,9 @@ export class TacService {
     const clash = (field: string, value: string, other: User | undefined) => {
       if (other) throw new TacError('conflict', `${prefix}${field}: "${value}" is already used by user ${other.username}`, { field: `${prefix}${field}` });
     };
-    clash('username', username, this.store.findUser('username', username));
+    // Email first: a guest's username defaults to their email, and the email is what the agent typed.
     clash('email', email, this.store.findUser('email', email));
+    clash('username', username, this.store.findUser('username', username));
     if (phone) clash('phone', phone, this.store.findUser('phone', phone));
   }
 
@@ -188,8 +195,15 @@ export class TacService {
 
   // ---- TACs -----------------------------------------------------------------------------------
 
+  /** An agent issues a code to a caller: the policy may require them to attest how they verified who is calling. */
   issueTac(input: IssueInput): IssuedTac {
-    return this.store.transaction(() => this.issueFor(this.resolveUser(input.user), input));
+    return this.store.transaction(() => {
+      const user = this.resolveUser(input.user);
+      if (this.getPolicy().requireAttestation && input.verifiedBy === undefined) {
+        throw new TacError('invalid_value', `--verified-by: the policy requires stating how the caller's identity was verified: one of ${VERIFICATION_METHODS.join(', ')}`, { field: '--verified-by' });
+      }
+      return this.issueFor(user, input);
+    });
   }
 
   private issueFor(user: User, input: Omit<IssueInput, 'user'>): IssuedTac {

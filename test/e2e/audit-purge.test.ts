@@ -15,8 +15,8 @@ describeBackends('audit', (env) => {
     await env.verify('alice', t1.code);
     const t2 = await env.issue('bob');
     ids.t2 = t2.id;
-    await env.admin(['delete', t2.id]);
-    await env.admin(['users', 'disable', 'bob']);
+    await env.admin(['delete', '--yes', t2.id]);
+    await env.admin(['users', 'disable', '--yes', 'bob']);
     await env.admin(['users', 'enable', 'bob']);
     await env.admin(['users', 'unlock', 'alice']);
     await env.setPolicy('--length', '10');
@@ -169,7 +169,7 @@ describeBackends('purge', (env) => {
     await s.addUser('d');
     await s.setPolicy('--purge-after', '0');
     const first = await s.issue('d');
-    await s.admin(['delete', first.id]);
+    await s.admin(['delete', '--yes', first.id]);
     const second = await s.issue('d');
     expect((await s.listJson()).map((t) => t.id)).toEqual([second.id]);
   });

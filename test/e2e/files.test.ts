@@ -92,7 +92,7 @@ describeBackends('files', (env) => {
 
     // The key file deleted: a new key would be created, and the database refuses it.
     rmSync(key);
-    r = await s.tac(['generate', '--user', 'alice']);
+    r = await s.tac(['generate', '--verified-by', 'callback', '--user', 'alice']);
     expect(r.code, describeRun(r)).toBe(1);
     expect(r.stderr).toMatch(/^error: .*different hashing key.*hmac\.key/);
     expect(r.stdout).toBe('');

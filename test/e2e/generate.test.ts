@@ -6,7 +6,7 @@ const minutes = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 60_0
 describeBackends('generate', (env) => {
   it('piped: prints only the bare code and a newline on stdout', async () => {
     await env.addUser('alice');
-    const r = await env.tac(['generate', '--user', 'alice']);
+    const r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'alice']);
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.stdout).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}\n$/);
     expect(r.stdout).not.toContain('\x1b');
@@ -17,7 +17,7 @@ describeBackends('generate', (env) => {
 
   it('--json prints exactly {id, code, status, startsAt, expiresAt, oneTime, user}', async () => {
     const u = await env.addUser('bob', { name: 'Bob Builder' });
-    const r = await env.tacJson<IssuedJson>(['generate', '--user', 'bob']);
+    const r = await env.tacJson<IssuedJson>(['generate', '--verified-by', 'callback', '--user', 'bob']);
     expect(r.code, describeRun(r)).toBe(0);
     expect(Object.keys(r.json).sort()).toEqual(['code', 'expiresAt', 'id', 'oneTime', 'startsAt', 'status', 'user']);
     expect(Object.keys(r.json.user).sort()).toEqual(['email', 'guest', 'id', 'name', 'username']);
@@ -35,7 +35,7 @@ describeBackends('generate', (env) => {
     await env.addUser('carol');
     const seen = new Set<string>();
     for (let i = 0; i < 8; i++) {
-      const r = await env.tac(['generate', '--user', 'carol']);
+      const r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'carol']);
       expect(r.code).toBe(0);
       const code = r.stdout.trim();
       expect(code).toMatch(DEFAULT_CODE_RE);
@@ -56,7 +56,7 @@ describeBackends('generate', (env) => {
   it('--ttl outside [10, 480] is refused with exit 5 naming both bounds', async () => {
     await env.addUser('erin');
     for (const ttl of ['9', '5m', '481', '9h', '2d']) {
-      const r = await env.tac(['generate', '--user', 'erin', '--ttl', ttl]);
+      const r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'erin', '--ttl', ttl]);
       expect(r.code, describeRun(r)).toBe(5);
       expect(r.stderr).toMatch(/^error: .*\b10\b.*\b480\b/);
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
@@ -68,7 +68,7 @@ describeBackends('generate', (env) => {
   it('--ttl garbage is a usage error naming --ttl (exit 2)', async () => {
     await env.addUser('frank');
     for (const ttl of ['soon', '-5', '1.5h', '']) {
-      const r = await env.tac(['generate', '--user', 'frank', '--ttl', ttl]);
+      const r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'frank', '--ttl', ttl]);
       expect(r.code, describeRun(r)).toBe(2);
       expect(r.stderr).toMatch(/^error: .*--ttl/);
     }
@@ -88,10 +88,10 @@ describeBackends('generate', (env) => {
     // An absolute ISO time works too; a past or unparsable one does not.
     const at = new Date(Date.now() + 3 * 3600_000).toISOString();
     expect((await env.issue('grace', '--starts-at', at)).startsAt).toBe(at);
-    let r = await env.tac(['generate', '--user', 'grace', '--starts-at', 'tomorrow']);
+    let r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'grace', '--starts-at', 'tomorrow']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*--starts-at/);
-    r = await env.tac(['generate', '--user', 'grace', '--starts-at', '2000-01-01T00:00:00Z']);
+    r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'grace', '--starts-at', '2000-01-01T00:00:00Z']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*--starts-at/);
   });
@@ -123,11 +123,11 @@ describeBackends('generate', (env) => {
   it('--multi-use is refused (exit 5) unless the policy allows multi-use codes', async () => {
     const s = await env.isolated('multi');
     await s.addUser('ivan');
-    let r = await s.tac(['generate', '--user', 'ivan', '--multi-use']);
+    let r = await s.tac(['generate', '--verified-by', 'callback', '--user', 'ivan', '--multi-use']);
     expect(r.code, describeRun(r)).toBe(5);
     expect(r.stderr).toMatch(/^error: .*multi-use/);
     expect(await s.listJson('--user', 'ivan')).toEqual([]);
-    r = await s.tac(['generate', '--user', 'ivan', '--multi-use', '--one-time']);
+    r = await s.tac(['generate', '--verified-by', 'callback', '--user', 'ivan', '--multi-use', '--one-time']);
     expect(r.code).toBe(2);
 
     await s.setPolicy('--multi-use-allowed');
@@ -142,8 +142,8 @@ describeBackends('generate', (env) => {
 
   it('a disabled user cannot receive a code (exit 5)', async () => {
     await env.addUser('judy');
-    await env.admin(['users', 'disable', 'judy']);
-    const r = await env.tac(['generate', '--user', 'judy']);
+    await env.admin(['users', 'disable', '--yes', 'judy']);
+    const r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'judy']);
     expect(r.code, describeRun(r)).toBe(5);
     expect(r.stderr).toMatch(/^error: .*judy.*disabled/);
     expect(r.stdout).toBe('');
@@ -151,13 +151,13 @@ describeBackends('generate', (env) => {
   });
 
   it('an unknown user is exit 3, a missing --user exit 2', async () => {
-    let r = await env.tac(['generate', '--user', 'nobody']);
+    let r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'nobody']);
     expect(r.code, describeRun(r)).toBe(3);
     expect(r.stderr).toBe('error: user "nobody" not found\n');
     r = await env.tac(['generate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*--user/);
-    r = await env.tac(['generate', '--user', '   ']);
+    r = await env.tac(['generate', '--verified-by', 'callback', '--user', '   ']);
     expect(r.code).toBe(2);
   });
 
@@ -173,7 +173,7 @@ describeBackends('generate', (env) => {
     const s = await env.isolated('disabled');
     await s.addUser('leo');
     await s.setPolicy('--disable');
-    const r = await s.tac(['generate', '--user', 'leo']);
+    const r = await s.tac(['generate', '--verified-by', 'callback', '--user', 'leo']);
     expect(r.code, describeRun(r)).toBe(5);
     expect(r.stderr).toMatch(/^error: .*disabled by policy/);
     await s.setPolicy('--enable');

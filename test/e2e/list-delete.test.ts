@@ -9,7 +9,7 @@ describeBackends('list and delete', (env) => {
     for (const u of ['l-active', 'l-pending', 'l-used', 'l-revoked']) await env.addUser(u);
     issued.replaced = await env.issue('l-revoked');
     issued.revoked = await env.issue('l-revoked');
-    await env.admin(['delete', issued.revoked.id]);
+    await env.admin(['delete', '--yes', issued.revoked.id]);
     issued.used = await env.issue('l-used');
     expect((await env.verify('l-used', issued.used.code)).code).toBe(0);
     issued.pending = await env.issue('l-pending', '--starts-at', '+1h');
@@ -84,7 +84,7 @@ describeBackends('list and delete', (env) => {
   it('delete TAC_ID revokes one TAC; the row stays as revoked', async () => {
     await env.addUser('d-one');
     const t = await env.issue('d-one');
-    const r = await env.tacJson<{ revoked: TacJson[] }>(['delete', t.id]);
+    const r = await env.tacJson<{ revoked: TacJson[] }>(['delete', '--yes', t.id]);
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.json.revoked).toHaveLength(1);
     expect(r.json.revoked[0]).toMatchObject({ id: t.id, status: 'revoked', revokedReason: 'deleted' });
@@ -92,7 +92,7 @@ describeBackends('list and delete', (env) => {
     expect(listed).toMatchObject({ id: t.id, status: 'revoked', revokedReason: 'deleted' });
     expect((await env.verifyJson('d-one', t.code)).json).toEqual({ valid: false, reason: 'revoked' });
     // Again: nothing to revoke, not an error.
-    const again = await env.tac(['delete', t.id]);
+    const again = await env.tac(['delete', '--yes', t.id]);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
     expect(again.stderr).toContain('nothing to revoke');
@@ -101,7 +101,7 @@ describeBackends('list and delete', (env) => {
   it('the revoke alias works the same', async () => {
     await env.addUser('d-alias');
     const t = await env.issue('d-alias');
-    const r = await env.tac(['revoke', t.id]);
+    const r = await env.tac(['revoke', '--yes', t.id]);
     expect(r.code, describeRun(r)).toBe(0);
     expect((await env.listJson('--user', 'd-alias'))[0]!.status).toBe('revoked');
   });
@@ -109,13 +109,13 @@ describeBackends('list and delete', (env) => {
   it('delete --user revokes the user\'s live TAC (pending too)', async () => {
     await env.addUser('d-user');
     const t = await env.issue('d-user', '--starts-at', '+1h');
-    const r = await env.tacJson<{ revoked: TacJson[] }>(['delete', '--user', 'd-user']);
+    const r = await env.tacJson<{ revoked: TacJson[] }>(['delete', '--yes', '--user', 'd-user']);
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.json.revoked.map((x) => x.id)).toEqual([t.id]);
     const tacs = await env.listJson('--user', 'd-user');
     expect(tacs).toHaveLength(1);
     expect(tacs[0]).toMatchObject({ id: t.id, status: 'revoked', revokedReason: 'deleted' });
-    const none = await env.tacJson<{ revoked: TacJson[] }>(['delete', '--user', 'd-user']);
+    const none = await env.tacJson<{ revoked: TacJson[] }>(['delete', '--yes', '--user', 'd-user']);
     expect(none.code).toBe(0);
     expect(none.json.revoked).toEqual([]);
   });
@@ -124,12 +124,25 @@ describeBackends('list and delete', (env) => {
     let r = await env.tac(['delete']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: /);
-    r = await env.tac(['delete', issued.active!.id, '--user', 'l-active']);
+    r = await env.tac(['delete', '--yes', issued.active!.id, '--user', 'l-active']);
     expect(r.code).toBe(2);
-    r = await env.tac(['delete', 'tac_aaaaaaaaaaaaaaaa']);
+    r = await env.tac(['delete', '--yes', 'tac_aaaaaaaaaaaaaaaa']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error: .*not found/);
-    r = await env.tac(['delete', '--user', 'nobody']);
+    r = await env.tac(['delete', '--yes', '--user', 'nobody']);
     expect(r.code).toBe(3);
+  });
+
+  it('destructive commands need --yes when not interactive (piped, CI=true) and change nothing without it', async () => {
+    const before = await env.listJson('--user', 'l-active');
+    for (const extraEnv of [{}, { CI: 'true' }]) {
+      for (const args of [['delete', issued.active!.id], ['delete', '--user', 'l-active'], ['users', 'disable', 'l-active'], ['users', 'delete', 'l-active'], ['policy', 'reset']]) {
+        const r = await env.tac(args, { env: extraEnv });
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr).toBe('error: --yes required when not running interactively\n');
+        expect(r.stdout).toBe('');
+      }
+    }
+    expect(await env.listJson('--user', 'l-active')).toEqual(before);
   });
 });

@@ -9,14 +9,14 @@ describeBackends('output', (env) => {
     await env.addUser('alice');
     const cases: [string[], number][] = [
       [['generate'], 2],
-      [['generate', '--user', 'alice', '--ttl', 'abc'], 2],
-      [['generate', '--user', 'nobody'], 3],
-      [['generate', '--user', 'alice', '--ttl', '9h'], 5],
+      [['generate', '--verified-by', 'callback', '--user', 'alice', '--ttl', 'abc'], 2],
+      [['generate', '--verified-by', 'callback', '--user', 'nobody'], 3],
+      [['generate', '--verified-by', 'callback', '--user', 'alice', '--ttl', '9h'], 5],
       [['users', 'delete', 'alice'], 2],
       [['users', 'add', '--username', 'alice', '--email', 'alice@example.com'], 5],
       [['list', '--status', 'nope'], 2],
-      [['generate', '--user', 'alice', '--bogus'], 2],
-      [['delete', 'tac_aaaaaaaaaaaaaaaa'], 3],
+      [['generate', '--verified-by', 'callback', '--user', 'alice', '--bogus'], 2],
+      [['delete', '--yes', 'tac_aaaaaaaaaaaaaaaa'], 3],
     ];
     for (const [args, code] of cases) {
       const r = await env.tac(args);

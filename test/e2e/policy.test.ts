@@ -15,6 +15,7 @@ const DEFAULT_POLICY = {
   maxFailedAttempts: 3,
   lockoutDuration: 15,
   purgeAfterDays: 30,
+  requireAttestation: true,
 };
 type PolicyJson = typeof DEFAULT_POLICY;
 
@@ -62,8 +63,8 @@ describeBackends('policy', (env) => {
     const s = await env.isolated('bounds');
     await s.addUser('bob');
     await s.setPolicy('--min-ttl', '30m', '--max-ttl', '2d');
-    expect((await s.tac(['generate', '--user', 'bob', '--ttl', '20m'])).code).toBe(5);
-    const r = await s.tac(['generate', '--user', 'bob', '--ttl', '3d']);
+    expect((await s.tac(['generate', '--verified-by', 'callback', '--user', 'bob', '--ttl', '20m'])).code).toBe(5);
+    const r = await s.tac(['generate', '--verified-by', 'callback', '--user', 'bob', '--ttl', '3d']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/30.*2880/);
     await s.issue('bob', '--ttl', '2d');

@@ -32,7 +32,7 @@ describeBackends('secrets', (env) => {
     await env.addUser('bob');
     await env.setPolicy('--multi-use-allowed');
 
-    let r = await env.tac(['generate', '--user', 'alice', '--reason', 'lost phone']);
+    let r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'alice', '--reason', 'lost phone']);
     expect(r.code, describeRun(r)).toBe(0);
     codes.push(r.stdout.trim());
     const issued = await env.issue('alice', '--ttl', '2h');
@@ -60,8 +60,8 @@ describeBackends('secrets', (env) => {
     await run(['verify', '--user', 'nobody', '--json'], `${bobs.code}\n`);
     // A code typed for the wrong user is not echoed back either.
     await run(['verify', '--user', 'bob'], `${codes[3]}\n`);
-    await run(['delete', '--user', 'bob']);
-    await run(['users', 'disable', 'guest3@example.com']);
+    await run(['delete', '--yes', '--user', 'bob']);
+    await run(['users', 'disable', '--yes', 'guest3@example.com']);
   });
 
   it('no other command prints a code', async () => {

@@ -103,12 +103,12 @@ describeBackends('users', (env) => {
   it('users disable revokes the live TAC and blocks generate; enable restores', async () => {
     await env.addUser('hank');
     const issued = await env.issue('hank');
-    let r = await env.tac(['users', 'disable', 'hank']);
+    let r = await env.tac(['users', 'disable', '--yes', 'hank']);
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.stdout).toContain('\tdisabled');
     const [tac] = await env.listJson('--user', 'hank');
     expect(tac).toMatchObject({ id: issued.id, status: 'revoked', revokedReason: 'user_disabled' });
-    r = await env.tac(['generate', '--user', 'hank']);
+    r = await env.tac(['generate', '--verified-by', 'callback', '--user', 'hank']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/^error: .*disabled/);
     r = await env.tac(['users', 'enable', 'hank']);
@@ -130,7 +130,7 @@ describeBackends('users', (env) => {
     expect((await env.tac(['users', 'delete', 'ivan', '--yes'])).code).toBe(3);
     // Their TACs went with them.
     expect((await env.listJson()).map((x) => x.id)).not.toContain(t.id);
-    expect((await env.tac(['delete', t.id])).code).toBe(3);
+    expect((await env.tac(['delete', '--yes', t.id])).code).toBe(3);
     // The audit log keeps the deleted user's events, queryable by id.
     const events = await env.auditJson('--user', u.id);
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['user.created', 'tac.generated', 'user.deleted']));
@@ -153,7 +153,7 @@ describeBackends('users', (env) => {
 
   it('commands on an unknown user exit 3', async () => {
     for (const sub of ['show', 'unlock', 'disable', 'enable']) {
-      const r = await env.tac(['users', sub, 'ghost']);
+      const r = await env.tac(['users', sub, 'ghost', ...(sub === 'disable' ? ['--yes'] : [])]);
       expect(r.code, describeRun(r)).toBe(3);
       expect(r.stderr).toMatch(/^error: user "ghost" not found\n$/);
     }

@@ -73,10 +73,11 @@ describeBackends('verify', (env) => {
     const j = await env.verifyJson('erin', wrong(code));
     expect(j.code, describeRun(j)).toBe(6);
     expect(j.json).toEqual({ valid: false, reason: 'invalid_code' });
-    // Empty input is just a wrong code, not a crash.
+    // Empty input is a usage mistake (exit 2), not a guess: it must not count towards the lockout.
     const empty = await env.tac(['verify', '--user', 'erin', '--json']);
-    expect(empty.code).toBe(6);
-    expect(JSON.parse(empty.stdout)).toEqual({ valid: false, reason: 'invalid_code' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^error: no code on standard input/);
+    expect((await env.adminJson<{ failedAttempts: number }>(['users', 'show', 'erin'])).failedAttempts).toBe(1);
   });
 
   it('a one-time code verified concurrently is accepted exactly once', async () => {
@@ -112,7 +113,7 @@ describeBackends('verify', (env) => {
   it('a deleted (revoked) code: revoked', async () => {
     await env.addUser('revd');
     const t = await env.issue('revd');
-    await env.admin(['delete', t.id]);
+    await env.admin(['delete', '--yes', t.id]);
     expect((await env.verifyJson('revd', t.code)).json).toEqual({ valid: false, reason: 'revoked' });
   });
 
@@ -139,7 +140,7 @@ describeBackends('verify', (env) => {
   it('a disabled user: user_disabled (even with the code issued before)', async () => {
     await env.addUser('judy');
     const { code } = await env.issue('judy');
-    await env.admin(['users', 'disable', 'judy']);
+    await env.admin(['users', 'disable', '--yes', 'judy']);
     const j = await env.verifyJson('judy', code);
     expect(j.code).toBe(6);
     expect(j.json).toEqual({ valid: false, reason: 'user_disabled' });
@@ -201,7 +202,7 @@ describeBackends('verify', (env) => {
     const j = await s.verifyJson('ned', code);
     expect(j.code).toBe(6);
     expect(j.json).toEqual({ valid: false, reason: 'tacs_disabled' });
-    expect((await s.tac(['generate', '--user', 'ned'])).code).toBe(5);
+    expect((await s.tac(['generate', '--verified-by', 'callback', '--user', 'ned'])).code).toBe(5);
     await s.setPolicy('--enable');
     expect((await s.verify('ned', code)).code).toBe(0);
   });

@@ -19,6 +19,7 @@ const EXPECTED_DEFAULTS = {
   maxFailedAttempts: 3,
   lockoutDuration: 15,
   purgeAfterDays: 30,
+  requireAttestation: true,
 };
 
 const withPolicy = (patch: Partial<Omit<Policy, 'complexity'>> & { complexity?: Partial<Policy['complexity']> }): Policy =>
@@ -191,9 +192,9 @@ describe('policy through the service', () => {
 
   it('a disabled policy refuses issuing (policy_violation) and verifying (tacs_disabled)', () => {
     h.service.addUser({ username: 'alice', email: 'alice@example.com' });
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     h.service.updatePolicy({ enabled: false });
-    const err = catchTacError(() => h.service.issueTac({ user: 'alice' }), 'policy_violation');
+    const err = catchTacError(() => h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' }), 'policy_violation');
     expect(err.exitCode).toBe(5);
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'tacs_disabled' });
     // the refused attempts changed nothing: re-enabling makes the code work again

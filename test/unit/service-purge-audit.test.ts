@@ -16,20 +16,20 @@ describe('purge', () => {
     s.updatePolicy({ maxTtl: 43_200 });
     for (const u of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) s.addUser({ username: u, email: `${u}@example.com` });
     // t0: three TACs that finish at once (or nearly) ...
-    const expired = s.issueTac({ user: 'a', ttl: 10 }); // ends t0 + 10m
-    const used = s.issueTac({ user: 'b' });
+    const expired = s.issueTac({ verifiedBy: 'callback',  user: 'a', ttl: 10 }); // ends t0 + 10m
+    const used = s.issueTac({ verifiedBy: 'callback',  user: 'b' });
     s.verify('b', used.code); // ends t0
-    const revoked = s.issueTac({ user: 'c' });
+    const revoked = s.issueTac({ verifiedBy: 'callback',  user: 'c' });
     s.revokeTac(revoked.id); // ends t0
     // ... and two created at t0 that finish much later: age counts from the end, not the creation
-    const longLived = s.issueTac({ user: 'd', ttl: 43_200 }); // ends t0 + 30d
-    const lateUse = s.issueTac({ user: 'e', ttl: 480 });
+    const longLived = s.issueTac({ verifiedBy: 'callback',  user: 'd', ttl: 43_200 }); // ends t0 + 30d
+    const lateUse = s.issueTac({ verifiedBy: 'callback',  user: 'e', ttl: 480 });
     h.clock.advance(400);
     s.verify('e', lateUse.code); // ends t0 + 400m
     // day 20: a young finished TAC, and a live one (pending until day 29, then active until day 59)
     h.clock.advance(20 * DAY - 400);
-    const young = s.issueTac({ user: 'f', ttl: 10 }); // ends t0 + 20d + 10m
-    const live = s.issueTac({ user: 'g', ttl: 43_200, startsAt: new Date(h.clock.now().getTime() + 9 * DAY * 60_000).toISOString() });
+    const young = s.issueTac({ verifiedBy: 'callback',  user: 'f', ttl: 10 }); // ends t0 + 20d + 10m
+    const live = s.issueTac({ verifiedBy: 'callback',  user: 'g', ttl: 43_200, startsAt: new Date(h.clock.now().getTime() + 9 * DAY * 60_000).toISOString() });
     // now: t0 + 30d + 11m, so the cutoff is t0 + 11m
     h.clock.advance(10 * DAY + 11);
     old = { expired: expired.id, used: used.id, revoked: revoked.id };
@@ -68,7 +68,7 @@ describe('purge', () => {
   });
 
   it('issuing a code purges automatically, for every user', () => {
-    h.service.issueTac({ user: 'a' });
+    h.service.issueTac({ verifiedBy: 'callback',  user: 'a' });
     for (const id of Object.values(old)) expect(h.store.getTac(id)).toBeUndefined();
     for (const id of Object.values(kept)) expect(h.store.getTac(id)).toBeDefined();
     expect(h.service.queryAudit({ action: 'tac.purged' })[0]!.details).toMatchObject({ count: 3 });
@@ -95,12 +95,12 @@ describe('automatic purge on issue', () => {
     const h = makeService();
     h.service.addUser({ username: 'a', email: 'a@example.com' });
     h.service.addUser({ username: 'b', email: 'b@example.com' });
-    const a = h.service.issueTac({ user: 'a', ttl: 10 });
+    const a = h.service.issueTac({ verifiedBy: 'callback',  user: 'a', ttl: 10 });
     h.clock.advance(29 * DAY);
-    h.service.issueTac({ user: 'b' });
+    h.service.issueTac({ verifiedBy: 'callback',  user: 'b' });
     expect(h.store.getTac(a.id)).toBeDefined();
     h.clock.advance(DAY + 10);
-    h.service.issueTac({ user: 'b' });
+    h.service.issueTac({ verifiedBy: 'callback',  user: 'b' });
     expect(h.store.getTac(a.id)).toBeUndefined();
     expect(h.service.queryAudit({ action: 'tac.purged' })[0]!.details).toMatchObject({ count: 1, tacIds: [a.id] });
   });
@@ -112,11 +112,11 @@ describe('audit', () => {
     const s = h.service;
     const u = s.addUser({ username: 'alice', email: 'alice@example.com' });
     s.updatePolicy({ multiUseAllowed: true });
-    const t1 = s.issueTac({ user: 'alice' });
+    const t1 = s.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     s.verify('alice', '00001111');
     s.verify('alice', t1.code);
     s.verify('nobody', t1.code);
-    s.issueTac({ user: 'alice' }); // t1 is used: nothing to replace
+    s.issueTac({ verifiedBy: 'callback',  user: 'alice' }); // t1 is used: nothing to replace
     s.unlockUser('alice');
     s.setUserDisabled('alice', true);
     s.setUserDisabled('alice', false);
@@ -156,9 +156,9 @@ describe('audit', () => {
       h.clock.advance(10);
       h.service.addUser({ username: 'bob', email: 'bob@example.com' }); // 00:10
       h.clock.advance(10);
-      h.service.issueTac({ user: 'alice' }); // 00:20
+      h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' }); // 00:20
       h.clock.advance(10);
-      h.service.issueTac({ user: 'bob' }); // 00:30
+      h.service.issueTac({ verifiedBy: 'callback',  user: 'bob' }); // 00:30
       h.clock.advance(10);
       h.service.verify('alice', '00001111'); // 00:40
     });

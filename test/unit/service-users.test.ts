@@ -90,27 +90,27 @@ describe('users', () => {
 
   it('a disabled user cannot receive a TAC, nor verify, and disabling revokes the live TAC', () => {
     h.service.addUser({ username: 'alice', email: 'alice@example.com' });
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     const d = h.service.setUserDisabled('alice', true);
     expect(d.disabled).toBe(true);
     expect(h.service.getTac(issued.id)).toMatchObject({ status: 'revoked', revokedReason: 'user_disabled' });
     expect(h.service.queryAudit({ action: 'tac.revoked' })[0]).toMatchObject({ tacId: issued.id, reason: 'user_disabled' });
     expect(h.service.queryAudit({ action: 'user.disabled' })[0]).toMatchObject({ userId: d.id, details: { changed: true } });
 
-    const err = catchTacError(() => h.service.issueTac({ user: 'alice' }), 'policy_violation');
+    const err = catchTacError(() => h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' }), 'policy_violation');
     expect(err.exitCode).toBe(5);
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'user_disabled' });
 
     h.service.setUserDisabled('alice', false);
-    const again = h.service.issueTac({ user: 'alice' });
+    const again = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     expect(h.service.verify('alice', again.code).valid).toBe(true);
   });
 
   it('shows a user with lock state and their current TAC (without the code)', () => {
     h.service.addUser({ username: 'alice', email: 'alice@example.com' });
     expect(h.service.showUser('alice')).toMatchObject({ locked: false, currentTac: null });
-    const first = h.service.issueTac({ user: 'alice' });
-    const second = h.service.issueTac({ user: 'alice' });
+    const first = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
+    const second = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     const shown = h.service.showUser('alice');
     expect(shown.currentTac).toMatchObject({ id: second.id, status: 'active' });
     expect(JSON.stringify(shown)).not.toContain(second.code);
@@ -119,7 +119,7 @@ describe('users', () => {
 
   it('deleting a user revokes their TAC, deletes them and keeps the audit queryable by id', () => {
     const u = h.service.addUser({ username: 'alice', email: 'alice@example.com' });
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     h.service.deleteUser('alice');
     catchTacError(() => h.service.resolveUser('alice'), 'not_found');
     expect(h.store.getTac(issued.id)).toBeUndefined();

@@ -16,7 +16,7 @@ describe('verify reasons', () => {
   });
 
   it('success has the documented shape and consumes the code', () => {
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     h.clock.advance(5);
     const v = h.service.verify('alice', issued.code);
     expect(v).toEqual({
@@ -32,14 +32,14 @@ describe('verify reasons', () => {
 
   it('the user may be named by id, email, phone or username', () => {
     h.service.updatePolicy({ multiUseAllowed: true });
-    const { code } = h.service.issueTac({ user: 'alice', oneTime: false });
+    const { code } = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice', oneTime: false });
     for (const ref of [alice.id, 'ALICE@example.com', '+1 555 123 4567', 'alice', 'Alice']) {
       expect(h.service.verify(ref, code).valid, ref).toBe(true);
     }
   });
 
   it('unknown_user', () => {
-    const { code } = h.service.issueTac({ user: 'alice' });
+    const { code } = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     expect(h.service.verify('carol', code)).toEqual({ valid: false, reason: 'unknown_user' });
     expect(h.service.verify('', code)).toEqual({ valid: false, reason: 'unknown_user' });
     // a code is bound to its user: bob cannot use alice's code
@@ -48,7 +48,7 @@ describe('verify reasons', () => {
   });
 
   it('user_disabled, even with the right code, and disabling revoked the code', () => {
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     h.service.setUserDisabled('alice', true);
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'user_disabled' });
     expect(h.service.verify('alice', WRONG)).toEqual({ valid: false, reason: 'user_disabled' });
@@ -57,41 +57,41 @@ describe('verify reasons', () => {
   });
 
   it('tacs_disabled', () => {
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     h.service.updatePolicy({ enabled: false });
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'tacs_disabled' });
   });
 
   it('not_yet_valid only for the matching pending code', () => {
-    const issued = h.service.issueTac({ user: 'alice', startsAt: iso(addMinutes(h.clock.now(), 60)) });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice', startsAt: iso(addMinutes(h.clock.now(), 60)) });
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'not_yet_valid' });
     expect(h.service.verify('alice', WRONG)).toEqual({ valid: false, reason: 'invalid_code' });
   });
 
   it('expired only for the matching code; a wrong code while the only TAC is expired is invalid_code', () => {
-    const issued = h.service.issueTac({ user: 'alice', ttl: 10 });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice', ttl: 10 });
     h.clock.advance(10);
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'expired' });
     expect(h.service.verify('alice', WRONG)).toEqual({ valid: false, reason: 'invalid_code' });
   });
 
   it('already_used only for the matching used code', () => {
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     h.service.verify('alice', issued.code);
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'already_used' });
     expect(h.service.verify('alice', WRONG)).toEqual({ valid: false, reason: 'invalid_code' });
   });
 
   it('the old replaced code is revoked; the new one is valid', () => {
-    const old = h.service.issueTac({ user: 'alice' });
-    const fresh = h.service.issueTac({ user: 'alice' });
+    const old = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
+    const fresh = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     expect(h.service.verify('alice', old.code)).toEqual({ valid: false, reason: 'revoked' });
     expect(h.service.verify('alice', WRONG)).toEqual({ valid: false, reason: 'invalid_code' });
     expect(h.service.verify('alice', fresh.code).valid).toBe(true);
   });
 
   it('a code revoked by hand is revoked', () => {
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     expect(h.service.revokeTac(issued.id).changed).toBe(true);
     expect(h.service.revokeTac(issued.id).changed).toBe(false);
     expect(h.service.getTac(issued.id)).toMatchObject({ status: 'revoked', revokedReason: 'deleted' });
@@ -99,14 +99,14 @@ describe('verify reasons', () => {
   });
 
   it('revokeUserTacs revokes the live code', () => {
-    const issued = h.service.issueTac({ user: 'alice' });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     expect(h.service.revokeUserTacs('alice').map((t) => t.id)).toEqual([issued.id]);
     expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'revoked' });
     expect(h.service.revokeUserTacs('alice')).toEqual([]);
   });
 
   it('state reasons do not count as failed attempts, and are audited with the TAC id', () => {
-    const issued = h.service.issueTac({ user: 'alice', ttl: 10 });
+    const issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice', ttl: 10 });
     h.clock.advance(10);
     for (let i = 0; i < 5; i++) expect(h.service.verify('alice', issued.code)).toEqual({ valid: false, reason: 'expired' });
     expect(h.service.showUser('alice')).toMatchObject({ failedAttempts: 0, locked: false });
@@ -122,7 +122,7 @@ describe('lockout', () => {
     h = makeService();
     h.service.addUser({ username: 'alice', email: 'alice@example.com' });
     h.service.updatePolicy({ maxTtl: 480, defaultTtl: 240 });
-    issued = h.service.issueTac({ user: 'alice' });
+    issued = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice' });
   });
 
   const fail = (n: number) => {
@@ -167,7 +167,7 @@ describe('lockout', () => {
 
   it('a success resets the count', () => {
     h.service.updatePolicy({ multiUseAllowed: true });
-    const multi = h.service.issueTac({ user: 'alice', oneTime: false });
+    const multi = h.service.issueTac({ verifiedBy: 'callback',  user: 'alice', oneTime: false });
     fail(2);
     expect(h.service.verify('alice', multi.code).valid).toBe(true);
     expect(h.service.showUser('alice').failedAttempts).toBe(0);
@@ -211,7 +211,7 @@ describe('lockout', () => {
 
   it('failures are counted per user', () => {
     h.service.addUser({ username: 'bob', email: 'bob@example.com' });
-    const bobs = h.service.issueTac({ user: 'bob' });
+    const bobs = h.service.issueTac({ verifiedBy: 'callback',  user: 'bob' });
     fail(3);
     expect(h.service.verify('bob', bobs.code).valid).toBe(true);
   });

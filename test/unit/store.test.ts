@@ -190,7 +190,7 @@ describe('database file and key check', () => {
     svc1.checkKey('/keys/hmac.key');
     expect(s1.getMeta('key_fingerprint')).toBe(hmacHasher(key1).fingerprint());
     svc1.addUser({ username: 'alice', email: 'alice@example.com' });
-    const { code } = svc1.issueTac({ user: 'alice' });
+    const { code } = svc1.issueTac({ verifiedBy: 'callback',  user: 'alice' });
     s1.close();
 
     const s2 = new SqliteStore(openDatabase(path));

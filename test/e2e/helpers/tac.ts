@@ -328,7 +328,7 @@ export class TacEnv {
 
   /** Issues a code with the command under test and checks it succeeded. */
   async issue(user: string, ...flags: string[]): Promise<IssuedJson> {
-    const r = await this.tacJson<IssuedJson>(['generate', '--user', user, ...flags]);
+    const r = await this.tacJson<IssuedJson>(['generate', '--verified-by', 'callback', '--user', user, ...flags]);
     if (r.code !== 0) throw new Error(`generate failed\n${describeRun(r)}`);
     return r.json;
   }

@@ -1,5 +1,6 @@
 import type { Handler } from '../../spec.js';
 import { usageError } from '../../errors.js';
+import { confirmOrYes } from '../../interactive.js';
 import { optString } from '../../parse.js';
 import { TAC_HEADERS, tacRow } from '../../present.js';
 
@@ -7,6 +8,7 @@ export const run: Handler = async (ctx, { args, opts }) => {
   const id = args[0];
   const user = optString(opts, 'user');
   if (Boolean(id) === Boolean(user)) throw usageError('give either a TAC id or --user (not both)', 'tac-id');
+  await confirmOrYes(ctx, opts.yes, id ? `Revoke TAC ${id}?` : `Revoke the pending or active TAC of ${user}?`);
   const backend = await ctx.backend();
   const revoked = id ? [await backend.revokeTac(id)].filter((r) => r.changed).map((r) => r.tac) : await backend.revokeUserTacs(user!);
   if (ctx.globals.json) return ctx.json({ revoked });

@@ -27,7 +27,7 @@ function patchFromFlags(opts: Record<string, unknown>): PolicyPatch {
     if (purge % 1440 !== 0) throw invalid('--purge-after', 'must be whole days (e.g. 30d or 30)');
     patch.purgeAfterDays = purge / 1440;
   }
-  for (const [flag, key] of [['mixedCase', 'mixedCase'], ['excludeAmbiguous', 'excludeAmbiguous'], ['multiUseAllowed', 'multiUseAllowed'], ['oneTimeDefault', 'oneTimeDefault']] as const) {
+  for (const [flag, key] of [['mixedCase', 'mixedCase'], ['excludeAmbiguous', 'excludeAmbiguous'], ['multiUseAllowed', 'multiUseAllowed'], ['oneTimeDefault', 'oneTimeDefault'], ['requireAttestation', 'requireAttestation']] as const) {
     if (typeof opts[flag] === 'boolean') patch[key] = opts[flag] as boolean;
   }
   if (typeof opts.letters === 'boolean') complexity.letters = opts.letters;

@@ -33,6 +33,7 @@ export const policy: CommandSpec = {
         ...toggle('exclude-ambiguous', 'leave out look-alikes (0 O 1 I L)'),
         ...toggle('multi-use-allowed', 'multi-use codes'),
         ...toggle('one-time-default', 'codes are one-time unless --multi-use'),
+        ...toggle('require-attestation', 'agents must state how they verified the caller (generate --verified-by)'),
         { flags: '--max-failed-attempts <n>', description: 'wrong codes before a lockout, 1 to 100', kind: 'number' },
         { flags: '--lockout-duration <duration>', description: 'how long a lockout lasts', kind: 'duration' },
         { flags: '--purge-after <duration>', description: 'delete finished TACs after this long (plain number: days)', kind: 'duration' },
@@ -48,7 +49,7 @@ export const policy: CommandSpec = {
     {
       name: 'reset',
       description: 'Restore the default policy',
-      options: [{ flags: '--yes', description: 'confirm the reset' }],
+      options: [{ flags: '--yes', description: 'do not ask for confirmation' }],
       examples: [{ command: 'tac policy reset --yes', description: 'back to the defaults' }],
       load: () => import('./reset.js'),
     },

@@ -61,7 +61,8 @@ export const users: CommandSpec = {
       name: 'disable',
       description: 'Disable a user: revokes their TAC; they can neither receive nor use one',
       args: [{ name: 'user', description: 'id, username, email or phone', kind: 'user' }],
-      examples: [{ command: 'tac users disable alice', description: 'disable alice' }],
+      options: [{ flags: '--yes', description: 'do not ask for confirmation' }],
+      examples: [{ command: 'tac users disable alice --yes', description: 'disable alice' }],
       load: () => import('./disable.js'),
     },
     {
@@ -75,7 +76,7 @@ export const users: CommandSpec = {
       name: 'delete',
       description: 'Delete a user and their TACs (the audit log keeps their events)',
       args: [{ name: 'user', description: 'id, username, email or phone', kind: 'user' }],
-      options: [{ flags: '--yes', description: 'confirm the deletion' }],
+      options: [{ flags: '--yes', description: 'do not ask for confirmation' }],
       examples: [{ command: 'tac users delete alice --yes', description: 'delete alice' }],
       load: () => import('./delete.js'),
     },

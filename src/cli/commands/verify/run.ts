@@ -1,6 +1,7 @@
 import { readFirstLine } from '../../io.js';
 import type { Handler } from '../../spec.js';
 import { required } from '../../parse.js';
+import { usageError } from '../../errors.js';
 
 const EXPLAIN: Record<string, string> = {
   unknown_user: 'no such user',
@@ -19,6 +20,8 @@ export const run: Handler = async (ctx, { opts }) => {
   const user = required(opts, 'user', '--user');
   if (ctx.io.stdin.isTTY) ctx.io.stderr.write('Code: ');
   const code = await readFirstLine(ctx.io.stdin);
+  // An empty line is a mistake, not a guess: refuse it before it counts towards a lockout.
+  if (!code.trim()) throw usageError('no code on standard input: type or pipe the code (first line)', 'code');
   const verdict = await (await ctx.backend()).verify(user, code);
   if (ctx.globals.json) ctx.json(verdict);
   else if (verdict.valid) {
