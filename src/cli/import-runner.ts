@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ImportRow } from '../backends/backend.js';
 import { DuplicateTracker } from '../core/imports.js';
 import { isTacError, TacError } from '../core/errors.js';
+import { progressBar } from '../output/progress.js';
 import type { CommandContext } from './context.js';
 import { readCsv } from './csv.js';
 
@@ -28,7 +29,7 @@ export async function runImport<T extends { email: string }, R>(
   open: () => Readable,
   plan: ImportPlan<T, R>,
   onBatch: (results: R[]) => void | Promise<void>,
-  progress?: (done: number) => void,
+  label = 'Importing',
 ): Promise<{ rows: number }> {
   const backend = await ctx.backend();
   const errors: TacError[] = [];
@@ -73,17 +74,22 @@ export async function runImport<T extends { email: string }, R>(
 
   let batch: ImportRow<T>[] = [];
   let done = 0;
+  const bar = progressBar(ctx.io.stderr, rows, label);
   const flush = async () => {
     if (!batch.length) return;
     await onBatch(await plan.writeBatch(batch));
     done += batch.length;
-    progress?.(done);
+    bar.update(done);
     batch = [];
   };
-  for await (const { line, record } of readCsv(open, plan.checkHeader)) {
-    batch.push({ line, input: plan.fromCsv(record, line) });
-    if (batch.length >= BATCH_SIZE) await flush();
+  try {
+    for await (const { line, record } of readCsv(open, plan.checkHeader)) {
+      batch.push({ line, input: plan.fromCsv(record, line) });
+      if (batch.length >= BATCH_SIZE) await flush();
+    }
+    await flush();
+  } finally {
+    bar.stop();
   }
-  await flush();
   return { rows };
 }

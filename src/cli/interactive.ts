@@ -24,7 +24,10 @@ export async function confirmOrYes(ctx: CommandContext, yes: unknown, question: 
   if (yes) return;
   if (!canPrompt(ctx)) throw usageError('--yes required when not running interactively', '--yes');
   const ok = await (await prompts(ctx)).confirm({ message: question, default: false });
-  if (!ok) throw new TacError('interrupted', 'cancelled');
+  if (!ok) {
+    ctx.info('Cancelled; nothing was changed.');
+    throw new TacError('interrupted', 'cancelled');
+  }
 }
 
 type Inquirer = typeof import('@inquirer/prompts');

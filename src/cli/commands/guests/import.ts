@@ -51,6 +51,7 @@ export const run: Handler = async (ctx, { args, opts }) => {
         if (fd !== undefined) writeSync(fd, text);
         else ctx.print(text);
       },
+      'Importing guests',
     );
   } catch (e) {
     // Failed before any code was written (bad rows, policy): leave no empty file behind.

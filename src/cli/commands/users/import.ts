@@ -22,6 +22,7 @@ export const run: Handler = async (ctx, { args, opts }) => {
     (results) => {
       for (const r of results) counts[r.status]++;
     },
+    'Importing users',
   );
   if (ctx.globals.json) ctx.json(counts);
   ctx.success(`Imported users: ${counts.created} created, ${counts.skipped} skipped, 0 failed.`);
