@@ -7,7 +7,7 @@
 # __tac_node PATH: sets __tac_subs (subcommands) and __tac_opts (flags) of a command.
 __tac_node() {
   case "$1" in
-    '') __tac_subs='generate verify list delete users guests policy audit purge config completion help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --version -V --help -h' ;;
+    '') __tac_subs='generate verify list delete users guests policy audit purge serve agents login logout whoami config completion help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --version -V --help -h' ;;
     'generate') __tac_subs=''; __tac_opts='--user --ttl --starts-at --one-time --multi-use --reason --verified-by --verification-note --spell --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'verify') __tac_subs=''; __tac_opts='--user --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'list') __tac_subs=''; __tac_opts='--user --status --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -33,6 +33,15 @@ __tac_node() {
     'policy help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'audit') __tac_subs=''; __tac_opts='--user --action --since --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'purge') __tac_subs=''; __tac_opts='--dry-run --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'serve') __tac_subs=''; __tac_opts='--host --port --tls-cert --tls-key --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents') __tac_subs='create list revoke help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents create') __tac_subs=''; __tac_opts='--name --role --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents list') __tac_subs=''; __tac_opts='--all --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents revoke') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'login') __tac_subs=''; __tac_opts='--client-id --client-secret-stdin --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'logout') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'whoami') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'config') __tac_subs='list get set help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'config list') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'config get') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -56,6 +65,11 @@ __tac_child() {
     ':policy') __tac_r='policy' ;;
     ':audit') __tac_r='audit' ;;
     ':purge') __tac_r='purge' ;;
+    ':serve') __tac_r='serve' ;;
+    ':agents') __tac_r='agents' ;;
+    ':login') __tac_r='login' ;;
+    ':logout') __tac_r='logout' ;;
+    ':whoami') __tac_r='whoami' ;;
     ':config') __tac_r='config' ;;
     ':completion') __tac_r='completion' ;;
     ':help') __tac_r='help' ;;
@@ -75,6 +89,10 @@ __tac_child() {
     'policy:set') __tac_r='set' ;;
     'policy:reset') __tac_r='reset' ;;
     'policy:help') __tac_r='help' ;;
+    'agents:create') __tac_r='create' ;;
+    'agents:list') __tac_r='list' ;;
+    'agents:revoke') __tac_r='revoke' ;;
+    'agents:help') __tac_r='help' ;;
     'config:list') __tac_r='list' ;;
     'config:get') __tac_r='get' ;;
     'config:set') __tac_r='set' ;;
@@ -112,6 +130,15 @@ __tac_takes_value() {
     'policy help:--db'|'policy help:--server'|'policy help:--profile') return 0 ;;
     'audit:--user'|'audit:--action'|'audit:--since'|'audit:--limit'|'audit:--db'|'audit:--server'|'audit:--profile') return 0 ;;
     'purge:--db'|'purge:--server'|'purge:--profile') return 0 ;;
+    'serve:--host'|'serve:--port'|'serve:--tls-cert'|'serve:--tls-key'|'serve:--db'|'serve:--server'|'serve:--profile') return 0 ;;
+    'agents:--db'|'agents:--server'|'agents:--profile') return 0 ;;
+    'agents create:--name'|'agents create:--role'|'agents create:--db'|'agents create:--server'|'agents create:--profile') return 0 ;;
+    'agents list:--db'|'agents list:--server'|'agents list:--profile') return 0 ;;
+    'agents revoke:--db'|'agents revoke:--server'|'agents revoke:--profile') return 0 ;;
+    'agents help:--db'|'agents help:--server'|'agents help:--profile') return 0 ;;
+    'login:--client-id'|'login:--db'|'login:--server'|'login:--profile') return 0 ;;
+    'logout:--db'|'logout:--server'|'logout:--profile') return 0 ;;
+    'whoami:--db'|'whoami:--server'|'whoami:--profile') return 0 ;;
     'config:--db'|'config:--server'|'config:--profile') return 0 ;;
     'config list:--db'|'config list:--server'|'config list:--profile') return 0 ;;
     'config get:--db'|'config get:--server'|'config get:--profile') return 0 ;;
@@ -159,6 +186,18 @@ __tac_value() {
     'audit:--action') __tac_words 'user.created user.disabled user.enabled user.deleted user.unlocked user.locked_out tac.generated tac.revoked tac.verified tac.verify_failed tac.purged policy.updated guest.created agent.created agent.revoked' ;;
     'audit:--db') __tac_files ;;
     'purge:--db') __tac_files ;;
+    'serve:--tls-cert') __tac_files ;;
+    'serve:--tls-key') __tac_files ;;
+    'serve:--db') __tac_files ;;
+    'agents:--db') __tac_files ;;
+    'agents create:--role') __tac_words 'helpdesk provisioner admin app' ;;
+    'agents create:--db') __tac_files ;;
+    'agents list:--db') __tac_files ;;
+    'agents revoke:--db') __tac_files ;;
+    'agents help:--db') __tac_files ;;
+    'login:--db') __tac_files ;;
+    'logout:--db') __tac_files ;;
+    'whoami:--db') __tac_files ;;
     'config:--db') __tac_files ;;
     'config list:--db') __tac_files ;;
     'config get:--db') __tac_files ;;
@@ -177,9 +216,10 @@ __tac_arg() {
     'guests import:0') __tac_files ;;
     'guests help:0') __tac_words 'create import' ;;
     'policy help:0') __tac_words 'show set reset' ;;
+    'agents help:0') __tac_words 'create list revoke' ;;
     'config help:0') __tac_words 'list get set' ;;
     'completion:0') __tac_words 'bash zsh fish' ;;
-    'help:0') __tac_words 'generate verify list delete users guests policy audit purge config completion' ;;
+    'help:0') __tac_words 'generate verify list delete users guests policy audit purge serve agents login logout whoami config completion' ;;
   esac
 }
 

@@ -1,5 +1,8 @@
 import { Agent, request } from 'undici';
 import { ERROR_TABLE, TacError, type ErrorCode } from '../core/errors.js';
+import { parseServerUrl } from './server-url.js';
+
+export { isLoopbackHost, parseServerUrl } from './server-url.js';
 
 /** Transport for the remote backend: one undici Agent, timeouts, retries and error mapping. */
 
@@ -21,28 +24,6 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** GET and DELETE are idempotent: safe to send again after a network error. POST never is here. */
 const IDEMPOTENT = new Set<Method>(['GET', 'DELETE']);
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-
-/** Checks and normalizes a server URL (always ending with "/", so paths resolve under any prefix). */
-export function parseServerUrl(serverUrl: string, insecure: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    throw new TacError('usage', `--server: "${serverUrl.slice(0, 200)}" is not a URL (e.g. https://tac.example.com)`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TacError('usage', `--server: use an https:// URL (got ${url.protocol})`);
-  if (url.username || url.password) throw new TacError('usage', '--server: the URL must not contain credentials');
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !insecure) {
-    throw new TacError('usage', `--server: refusing to send credentials over plain http:// to ${url.hostname}; use https:// (or --insecure on a trusted network)`);
-  }
-  url.search = '';
-  url.hash = '';
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
-}
 
 export class HttpTransport {
   private readonly dispatcher: Agent;

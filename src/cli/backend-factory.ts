@@ -1,5 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Backend } from '../backends/backend.js';
+import type { RemoteBackend } from '../backends/remote.js';
+import type { TokenCache } from '../backends/token-cache.js';
 import { TacError } from '../core/errors.js';
 import { keyFilePath } from '../store/paths.js';
 import type { CommandContext } from './context.js';
@@ -24,7 +26,17 @@ export async function openBackend(ctx: CommandContext): Promise<Backend> {
   return openRemote(ctx, target);
 }
 
-/** Remote backends arrive with the server; until then a remote target is refused clearly. */
-async function openRemote(_ctx: CommandContext, target: Extract<Target, { kind: 'remote' }>): Promise<Backend> {
-  throw new TacError('unreachable', `remote servers are not supported by this build (${target.server})`);
+/** Remote: credentials from the environment (CI) or from the profile's stored secret. */
+export async function openRemote(ctx: CommandContext, target: Extract<Target, { kind: 'remote' }>): Promise<RemoteBackend> {
+  const { remoteCredentials } = await import('./remote-credentials.js');
+  const creds = await remoteCredentials(ctx, target);
+  if (!creds) {
+    throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login --server ${target.server} (or set TAC_CLIENT_ID and TAC_CLIENT_SECRET)`);
+  }
+  return remoteBackend(target, creds);
+}
+
+export async function remoteBackend(target: Extract<Target, { kind: 'remote' }>, creds: { clientId: string; clientSecret: string; tokenCache?: TokenCache }): Promise<RemoteBackend> {
+  const { RemoteBackend } = await import('../backends/remote.js');
+  return new RemoteBackend({ serverUrl: target.server, clientId: creds.clientId, clientSecret: creds.clientSecret, insecure: target.insecure, tokenCache: creds.tokenCache });
 }

@@ -1,45 +1,37 @@
+import type { CachedToken, TokenCache } from '../backends/token-cache.js';
 import { FileStore, openCredentialStore, secretAccount, tokenAccount, type CredentialStore } from '../config/credentials.js';
 import { configDir } from '../store/paths.js';
 import type { CommandContext } from './context.js';
 import type { Target } from './target.js';
 
-/** An access token kept between commands, so each command does not pay for a token request. */
-export interface CachedToken {
-  accessToken: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  scope: string;
-}
-
-export interface TokenCache {
-  load(): Promise<CachedToken | undefined>;
-  save(token: CachedToken): Promise<void>;
-  clear(): Promise<void>;
-}
-
 export interface RemoteCredentials {
   clientId: string;
   clientSecret: string;
   tokenCache?: TokenCache;
-  store?: CredentialStore;
+  /** Where the secret came from: the environment, or a credential store. */
+  source: 'environment' | CredentialStore;
 }
 
-export function tokenCacheIn(store: CredentialStore, server: string, clientId: string): TokenCache {
+/**
+ * The access token is kept beside the secret (keychain or 0600 file) so consecutive commands
+ * reuse it instead of each paying for a token request. One entry per server and client.
+ */
+export function storeTokenCache(store: CredentialStore, server: string, clientId: string): TokenCache {
   const account = tokenAccount(server, clientId);
   return {
-    async load() {
+    async get(key) {
       try {
         const raw = await store.get(account);
-        const t = raw ? (JSON.parse(raw) as CachedToken) : undefined;
-        return t && typeof t.accessToken === 'string' && typeof t.expiresAt === 'number' ? t : undefined;
+        const entry = raw ? (JSON.parse(raw) as { key: string; token: CachedToken }) : undefined;
+        return entry?.key === key && typeof entry.token?.accessToken === 'string' ? entry.token : undefined;
       } catch {
         return undefined; // a broken cache only costs a new token
       }
     },
-    async save(token) {
-      await store.set(account, JSON.stringify(token)).catch(() => undefined);
+    async set(key, token) {
+      await store.set(account, JSON.stringify({ key, token })).catch(() => undefined);
     },
-    async clear() {
+    async delete() {
       await store.delete(account).catch(() => false);
     },
   };
@@ -51,17 +43,17 @@ export function tokenCacheIn(store: CredentialStore, server: string, clientId: s
  */
 export async function remoteCredentials(ctx: CommandContext, target: Extract<Target, { kind: 'remote' }>): Promise<RemoteCredentials | undefined> {
   if (!target.clientId) return undefined;
-  if (target.envSecret) return { clientId: target.clientId, clientSecret: target.envSecret };
+  if (target.envSecret) return { clientId: target.clientId, clientSecret: target.envSecret, source: 'environment' };
   const dir = configDir(ctx.env);
   const { store } = await openCredentialStore(dir, ctx.env);
-  let secret = await store.get(secretAccount(target.server, target.clientId)).catch(() => undefined);
+  const account = secretAccount(target.server, target.clientId);
   let holder: CredentialStore = store;
+  let secret = await store.get(account).catch(() => undefined);
   if (!secret && store.kind === 'keychain') {
     // Saved to the file while the keychain was unavailable.
-    const file = new FileStore(dir);
-    secret = await file.get(secretAccount(target.server, target.clientId));
-    holder = file;
+    holder = new FileStore(dir);
+    secret = await holder.get(account);
   }
   if (!secret) return undefined;
-  return { clientId: target.clientId, clientSecret: secret, tokenCache: tokenCacheIn(holder, target.server, target.clientId), store: holder };
+  return { clientId: target.clientId, clientSecret: secret, tokenCache: storeTokenCache(holder, target.server, target.clientId), source: holder };
 }

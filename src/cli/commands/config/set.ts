@@ -3,7 +3,7 @@ import { checkProfileName, currentProfileName, openConfigWriter, readConfig, typ
 import { invalid } from '../../../core/errors.js';
 import { configDir } from '../../../store/paths.js';
 import type { Handler } from '../../spec.js';
-import { checkServerUrl } from '../../server-url.js';
+import { parseServerUrl } from '../../../backends/server-url.js';
 import { CONFIG_KEYS } from './spec.js';
 
 export const run: Handler = async (ctx, { args }) => {
@@ -23,7 +23,7 @@ export const run: Handler = async (ctx, { args }) => {
   if (key === 'db') next = { type: 'local', db: resolve(value) };
   else if (key === 'server') {
     const insecure = before?.type === 'remote' && Boolean(before.insecure);
-    next = { type: 'remote', server: checkServerUrl(value, insecure || Boolean(ctx.globals.insecure)), clientId: before?.type === 'remote' ? before.clientId : '', insecure: insecure || Boolean(ctx.globals.insecure) };
+    next = { type: 'remote', server: parseServerUrl(value, insecure || Boolean(ctx.globals.insecure)).href.replace(/\/$/, ''), clientId: before?.type === 'remote' ? before.clientId : '', insecure: insecure || Boolean(ctx.globals.insecure) };
   } else {
     if (before?.type !== 'remote') throw invalid('key', `${key} applies to a remote profile; set server first`);
     if (key === 'client-id') next = { ...before, clientId: value };

@@ -1,0 +1,10 @@
+import { agentsApi, AGENT_HEADERS, agentRow } from '../../agents-target.js';
+import type { Handler } from '../../spec.js';
+
+export const run: Handler = async (ctx, { args }) => {
+  const { agent, changed } = await (await agentsApi(ctx)).revoke(args[0]!);
+  if (ctx.globals.json) return ctx.json({ agent, changed });
+  ctx.table(AGENT_HEADERS, [agentRow(agent)]);
+  if (changed) ctx.success(`Revoked agent ${agent.name}; its tokens no longer work.`);
+  else ctx.info(`Agent ${agent.name} was already revoked.`);
+};

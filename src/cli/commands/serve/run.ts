@@ -1,0 +1,25 @@
+import { keyFilePath } from '../../../store/paths.js';
+import { usageError } from '../../errors.js';
+import { optInt, optString } from '../../parse.js';
+import type { Handler } from '../../spec.js';
+import { resolveTarget } from '../../target.js';
+
+/** Serves the local database (--db, TAC_DB, a local profile or the default) until SIGTERM/SIGINT. */
+export const run: Handler = async (ctx, { opts }) => {
+  const target = resolveTarget({ ...ctx.globals, server: undefined }, { ...ctx.env, TAC_SERVER: undefined });
+  if (target.kind !== 'local') throw usageError('tac serve serves a local database: pass --db PATH (the current profile is remote)', '--db');
+  const { startServer } = await import('../../../server/start.js');
+  const server = await startServer({
+    dbPath: target.dbPath,
+    keyPath: keyFilePath(ctx.env),
+    host: optString(opts, 'host') ?? '127.0.0.1',
+    port: optInt(opts, 'port', '--port', 0, 65535) ?? 8787,
+    tlsCert: optString(opts, 'tlsCert'),
+    tlsKey: optString(opts, 'tlsKey'),
+    stderr: ctx.io.stderr,
+    handleSignals: true,
+  });
+  if (ctx.globals.json) ctx.json({ url: server.url, db: target.dbPath });
+  else ctx.print(`${server.url}\n`);
+  await new Promise<void>(() => undefined); // runs until a signal ends the process
+};

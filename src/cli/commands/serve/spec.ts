@@ -1,0 +1,17 @@
+import type { CommandSpec } from '../../spec.js';
+
+export const serve: CommandSpec = {
+  name: 'serve',
+  description: 'Run the TAC server: the same engine over HTTP for a help desk and for apps that verify codes',
+  options: [
+    { flags: '--host <host>', description: 'address to listen on (default 127.0.0.1)', kind: 'text' },
+    { flags: '--port <port>', description: 'port to listen on (default 8787; 0 picks a free one)', kind: 'number' },
+    { flags: '--tls-cert <file>', description: 'PEM certificate: serve HTTPS (with --tls-key)', kind: 'file' },
+    { flags: '--tls-key <file>', description: 'PEM private key for --tls-cert', kind: 'file' },
+  ],
+  examples: [
+    { command: 'tac serve', description: 'serve the default database on http://127.0.0.1:8787' },
+    { command: 'tac serve --db /srv/tac/tac.db --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem', description: 'HTTPS for a whole help desk' },
+  ],
+  load: () => import('./run.js'),
+};

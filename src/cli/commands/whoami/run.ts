@@ -1,0 +1,25 @@
+import { keyFilePath } from '../../../store/paths.js';
+import { localActor, remoteBackend } from '../../backend-factory.js';
+import { TacError } from '../../../core/errors.js';
+import { remoteCredentials } from '../../remote-credentials.js';
+import type { Handler } from '../../spec.js';
+import { resolveTarget } from '../../target.js';
+
+export const run: Handler = async (ctx) => {
+  const target = resolveTarget(ctx.globals, ctx.env);
+  if (target.kind === 'local') {
+    const info = { backend: 'local', profile: target.profile ?? null, database: target.dbPath, keyFile: keyFilePath(ctx.env), actor: localActor(ctx.env), role: 'local (full access)' };
+    if (ctx.globals.json) return ctx.json(info);
+    return ctx.record([['backend', 'local database'], ['profile', info.profile], ['database', info.database], ['key file', info.keyFile], ['actor', info.actor], ['access', 'full (local)']]);
+  }
+  const creds = await remoteCredentials(ctx, target);
+  if (!creds) throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login --server ${target.server}`);
+  const who = await (await remoteBackend(target, creds)).whoami();
+  const secretStorage = creds.source === 'environment' ? 'environment (TAC_CLIENT_SECRET)' : creds.source.kind === 'keychain' ? 'keychain' : `file:${creds.source.where}`;
+  const info = { backend: 'remote', profile: target.profile ?? null, server: target.server, clientId: who.clientId, agent: who.name, role: who.role, scopes: who.scopes, tokenExpiresAt: who.tokenExpiresAt, secretStorage };
+  if (ctx.globals.json) return ctx.json(info);
+  ctx.record([
+    ['server', info.server], ['profile', info.profile], ['agent', `${info.agent} (${info.clientId})`], ['role', info.role],
+    ['scopes', info.scopes.join(' ')], ['token expires', info.tokenExpiresAt], ['secret kept in', secretStorage],
+  ]);
+};
