@@ -6,6 +6,7 @@ export const ERROR_TABLE = {
   usage: { exit: 2, http: 400, title: 'Invalid usage' },
   invalid_value: { exit: 2, http: 400, title: 'Invalid value' },
   payload_too_large: { exit: 2, http: 413, title: 'Payload too large' },
+  unsupported_media_type: { exit: 2, http: 415, title: 'Unsupported media type' },
   not_found: { exit: 3, http: 404, title: 'Not found' },
   unauthenticated: { exit: 4, http: 401, title: 'Authentication required' },
   forbidden: { exit: 4, http: 403, title: 'Forbidden' },

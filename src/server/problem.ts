@@ -17,7 +17,7 @@ export const PROBLEM_TYPE = 'application/problem+json';
 
 /**
  * Builds a problem from a core error code. The status comes from ERROR_TABLE; `status` overrides
- * it only for protocol errors the table has no code of its own for (415, 405), which keep the
+ * it only for protocol errors the table has no code of its own for (405), which keep the
  * `usage` code and so the CLI's usage exit code.
  */
 export function problem(code: ErrorCode, detail: string, opts: { status?: number; field?: string; details?: Record<string, unknown> } = {}): ProblemBody {
@@ -69,7 +69,7 @@ export function validationProblem(errors: AjvError[], context: string | undefine
 /** Fastify's own errors for bad input, each mapped to a core code: none of them is a 5xx. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; status?: number; detail?: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', detail: 'request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'usage', status: 415, detail: 'unsupported content type; send application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', status: 415, detail: 'unsupported content type; send application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_value', detail: 'request body length does not match Content-Length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_value', detail: 'request body is empty but Content-Type is application/json' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_value', detail: 'request body is not valid JSON' },

@@ -65,7 +65,7 @@ describe('problem+json for bad input (never a 5xx)', () => {
 
   it('415 for other content types', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x']) {
-      const p = expectProblem(await post('/v1/users', 'email=a%40b.co', { 'content-type': type }), 415, 'usage');
+      const p = expectProblem(await post('/v1/users', 'email=a%40b.co', { 'content-type': type }), 415, 'unsupported_media_type');
       expect(p.detail).toMatch(/unsupported content type/);
     }
   });
