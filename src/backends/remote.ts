@@ -1,3 +1,4 @@
+import type { AgentView, CreatedAgent } from '../core/agents.js';
 import type { Policy, PolicyPatch } from '../core/policy.js';
 import { TacError } from '../core/errors.js';
 import type {
@@ -27,23 +28,7 @@ export interface RemoteOptions {
   now?: () => number;
 }
 
-/** An agent as the server shows it (never its secret). */
-export interface AgentView {
-  clientId: string;
-  name: string;
-  role: string;
-  scopes: string[];
-  createdAt: string;
-  createdBy: string;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
-
-export interface CreatedAgent {
-  clientId: string;
-  clientSecret: string;
-  agent: AgentView;
-}
+export type { AgentView, CreatedAgent };
 
 /** Who the server says we are (`GET /v1/whoami`). */
 export interface Whoami {

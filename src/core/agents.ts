@@ -30,6 +30,25 @@ export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = Object.free
   admin: SCOPES,
 });
 
+/** An agent as shown to anyone: never its secret hash. */
+export interface AgentView {
+  clientId: string;
+  name: string;
+  role: Role;
+  scopes: Scope[];
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** Returned once, on creation: the only time the client secret exists outside the caller's hands. */
+export interface CreatedAgent {
+  clientId: string;
+  clientSecret: string;
+  agent: AgentView;
+}
+
 export const isRole = (s: unknown): s is Role => typeof s === 'string' && (ROLES as readonly string[]).includes(s);
 export const isScope = (s: unknown): s is Scope => typeof s === 'string' && (SCOPES as readonly string[]).includes(s);
 

@@ -1,3 +1,4 @@
+import type { AgentView, CreatedAgent } from '../core/agents.js';
 import {
   checkAgentName, checkRole, dummySecretHash, grantScopes, hashSecret, hashToken, newAccessToken, newClientId, newClientSecret,
   ROLE_SCOPES, verifySecret, type Role, type Scope,
@@ -9,24 +10,7 @@ import { truncate } from '../core/duration.js';
 import { AgentsStore, type AgentRecord, type TokenGrant } from '../store/agents-store.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 
-/** An agent as shown to anyone: never its secret hash. */
-export interface AgentView {
-  clientId: string;
-  name: string;
-  role: Role;
-  scopes: Scope[];
-  createdAt: string;
-  createdBy: string;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
-
-/** Returned once, on creation: the only time the client secret exists outside the caller's hands. */
-export interface CreatedAgent {
-  clientId: string;
-  clientSecret: string;
-  agent: AgentView;
-}
+export type { AgentView, CreatedAgent };
 
 export type TokenOutcome =
   | { ok: true; accessToken: string; expiresIn: number; scopes: Scope[]; agent: AgentRecord }

@@ -16,6 +16,7 @@ export const run: Handler = async (ctx, { args }) => {
     checkProfileName(value);
     if (!conf.get('profiles')?.[value]) throw invalid('value', `profile "${value}" does not exist (tac config list)`);
     conf.set('currentProfile', value);
+    if (ctx.globals.json) return ctx.json({ currentProfile: value });
     return ctx.success(`Current profile: ${value}.`);
   }
   const before = conf.get('profiles')?.[name];
@@ -32,5 +33,6 @@ export const run: Handler = async (ctx, { args }) => {
   }
   conf.set(`profiles.${name}`, next);
   if (!conf.get('currentProfile')) conf.set('currentProfile', name);
+  if (ctx.globals.json) return ctx.json({ profile: name, ...next });
   ctx.success(`Profile ${name}: ${key} = ${key === 'db' && next.type === 'local' ? next.db : value}.`);
 };
