@@ -21,6 +21,8 @@ export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'st
   handleSignals?: boolean;
   exit?: (code: number) => void;
   clock?: Clock;
+  /** Read for TAC_VERIFY_RATE_LIMIT when `verifyPerMinute` is not given; process.env by default. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunningServer {
@@ -43,11 +45,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = new RequestLog(opts.stderr ?? process.stderr);
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new TacError('usage', '--tls-cert and --tls-key must be given together');
   const https = opts.tlsCert && opts.tlsKey ? { cert: readTls('--tls-cert', opts.tlsCert), key: readTls('--tls-key', opts.tlsKey) } : undefined;
+  const verifyPerMinute = opts.verifyPerMinute ?? verifyLimitFromEnv(opts.env ?? process.env);
 
   const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor: 'server', clock: opts.clock });
   let app: TacServer | undefined;
   try {
-    app = await buildApp({ ...opts, backend, https, stderr: opts.stderr });
+    app = await buildApp({ ...opts, verifyPerMinute, backend, https, stderr: opts.stderr });
     await app.listen({ host, port });
   } catch (e) {
     await app?.close();
@@ -87,6 +90,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (opts.handleSignals) for (const s of signals) process.on(s, onSignal);
 
   return { url, app: server, close };
+}
+
+/**
+ * TAC_VERIFY_RATE_LIMIT: verify requests per client per minute (default 600, see routes/tacs.ts).
+ * Raised for load tests (`npm run bench`) or for one app that verifies for many users.
+ */
+function verifyLimitFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.TAC_VERIFY_RATE_LIMIT?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
+    throw new TacError('usage', `TAC_VERIFY_RATE_LIMIT: must be a whole number of requests per minute (at least 1), not "${raw.slice(0, 40)}"`);
+  }
+  return n;
 }
 
 function readTls(flag: string, path: string): Buffer {

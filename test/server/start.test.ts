@@ -97,6 +97,27 @@ describe('startServer', () => {
     await expect(startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: 'x.pem' })).rejects.toMatchObject({ code: 'usage', message: '--tls-cert and --tls-key must be given together' });
     await expect(startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: '/nope/c.pem', tlsKey: '/nope/k.pem' })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/^--tls-cert: cannot read/) });
   });
+
+  it('takes the verify rate limit from TAC_VERIFY_RATE_LIMIT (load tests) and refuses a bad value', async () => {
+    const env = setup();
+    const creds = await createAgent({ dbPath: env.dbPath, keyPath: env.keyPath, name: 'app', role: 'app', actor: 't' });
+    const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr, env: { TAC_VERIFY_RATE_LIMIT: '2' } });
+    const token = await fetch(`${s.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const verify = () => fetch(`${s.url}/v1/tacs/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'nobody', code: 'ABCD2345' }),
+    }).then((r) => r.status);
+    expect([await verify(), await verify(), await verify()]).toEqual([200, 200, 429]);
+    for (const bad of ['0', '-5', 'lots', '1.5']) {
+      await expect(startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, env: { TAC_VERIFY_RATE_LIMIT: bad } }))
+        .rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/^TAC_VERIFY_RATE_LIMIT: must be a whole number/) });
+    }
+  });
 });
 
 const hasOpenssl = (() => {
