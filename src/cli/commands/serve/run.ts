@@ -16,6 +16,8 @@ export const run: Handler = async (ctx, { opts }) => {
     port: optInt(opts, 'port', '--port', 0, 65535) ?? 8787,
     tlsCert: optString(opts, 'tlsCert'),
     tlsKey: optString(opts, 'tlsKey'),
+    // Each CLI run with TAC_CLIENT_ID/TAC_CLIENT_SECRET gets a new token: a busy CI job needs more.
+    tokenRequestsPerMinute: optInt(opts, 'tokenRateLimit', '--token-rate-limit', 1, 1_000_000),
     stderr: ctx.io.stderr,
     handleSignals: true,
   });

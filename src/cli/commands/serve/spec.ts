@@ -8,6 +8,7 @@ export const serve: CommandSpec = {
     { flags: '--port <port>', description: 'port to listen on (default 8787; 0 picks a free one)', kind: 'number' },
     { flags: '--tls-cert <file>', description: 'PEM certificate: serve HTTPS (with --tls-key)', kind: 'file' },
     { flags: '--tls-key <file>', description: 'PEM private key for --tls-cert', kind: 'file' },
+    { flags: '--token-rate-limit <n>', description: 'token requests allowed per minute from one address (default 60)', kind: 'number' },
   ],
   examples: [
     { command: 'tac serve', description: 'serve the default database on http://127.0.0.1:8787' },
