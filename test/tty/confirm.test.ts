@@ -1,0 +1,109 @@
+/**
+ * Destructive commands confirm on a terminal unless --yes: "n" cancels (exit 130, nothing
+ * changes), "y" goes ahead, Ctrl-C leaves at once writing nothing.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkPrerequisites, linesAfter, makeDirs, runOk, runTac, Tmux, type TacDirs } from './helpers/tmux.js';
+
+let dirs: TacDirs;
+const tmux = new Tmux(import.meta.url);
+
+beforeAll(() => {
+  checkPrerequisites();
+  dirs = makeDirs();
+});
+afterEach(() => tmux.kill());
+afterAll(() => {
+  tmux.kill();
+  dirs?.cleanup();
+});
+
+const userExists = async (user: string): Promise<boolean> => {
+  const r = await runTac(['users', 'show', user, '--json'], dirs.env);
+  if (r.code !== 0 && r.code !== 3) throw new Error(`users show ${user}: exit ${r.code}: ${r.stderr}`);
+  return r.code === 0;
+};
+
+/** Runs a command that asks; answers with `key`; returns the exit code and final screen. */
+async function answer(args: string[], question: RegExp, key: 'y' | 'n'): Promise<{ code: number; screen: string }> {
+  tmux.start({ args, env: dirs.env });
+  await tmux.waitFor(question);
+  tmux.type(key);
+  await tmux.waitFor(new RegExp(`\\(y/N\\) ${key}$`, 'm'));
+  tmux.sendKeys('Enter');
+  return tmux.waitForExit();
+}
+
+describe('confirmation of destructive commands on a terminal', { timeout: 60_000 }, () => {
+  it('tac users delete: "n" cancels and keeps the user (exit 130), "y" deletes (exit 0)', async () => {
+    await runOk(['users', 'add', '--username', 'bob', '--email', 'bob@example.com'], dirs.env);
+    const q = /\? Delete user bob and all their TACs\? This cannot be undone\. \(y\/N\)/;
+
+    const no = await answer(['users', 'delete', 'bob'], q, 'n');
+    expect(no.code, no.screen).toBe(130);
+    expect(no.screen).toMatch(/Cancelled; nothing was changed\./);
+    expect(no.screen).not.toMatch(/Deleted/);
+    expect(await userExists('bob')).toBe(true);
+
+    const yes = await answer(['users', 'delete', 'bob'], q, 'y');
+    expect(yes.code, yes.screen).toBe(0);
+    expect(yes.screen).toMatch(/Deleted bob and their TACs\./);
+    expect(await userExists('bob')).toBe(false);
+  });
+
+  it('tac users disable asks first', async () => {
+    await runOk(['users', 'add', '--username', 'dave', '--email', 'dave@example.com'], dirs.env);
+    const no = await answer(['users', 'disable', 'dave'], /\? Disable dave\?.*\(y\/N\)/, 'n');
+    expect(no.code, no.screen).toBe(130);
+    const show = JSON.parse((await runOk(['users', 'show', 'dave', '--json'], dirs.env)).stdout) as { disabled: boolean };
+    expect(show.disabled).toBe(false);
+  });
+
+  it('tac policy reset: "n" keeps the policy, "y" resets it', async () => {
+    await runOk(['policy', 'set', '--default-ttl', '2h'], dirs.env);
+    const defaultTtl = async () => (JSON.parse((await runOk(['policy', 'show', '--json'], dirs.env)).stdout) as { defaultTtl: number }).defaultTtl;
+    expect(await defaultTtl()).toBe(120);
+    const q = /\? Reset the TAC policy to the defaults\? \(y\/N\)/;
+
+    const no = await answer(['policy', 'reset'], q, 'n');
+    expect(no.code, no.screen).toBe(130);
+    expect(no.screen).toMatch(/Cancelled/);
+    expect(await defaultTtl()).toBe(120);
+
+    const yes = await answer(['policy', 'reset'], q, 'y');
+    expect(yes.code, yes.screen).toBe(0);
+    expect(yes.screen).toMatch(/Policy reset to the defaults\./);
+    expect(await defaultTtl()).toBe(60);
+  });
+
+  it('tac delete TAC_ID: "n" leaves the code active, "y" revokes it', async () => {
+    await runOk(['users', 'add', '--username', 'carol', '--email', 'carol@example.com'], dirs.env);
+    const issued = JSON.parse((await runOk(['generate', '--user', 'carol', '--verified-by', 'callback', '--json'], dirs.env)).stdout) as { id: string };
+    const status = async () => (JSON.parse((await runOk(['list', '--user', 'carol', '--json'], dirs.env)).stdout) as { id: string; status: string }[]).find((t) => t.id === issued.id)?.status;
+    const q = new RegExp(`\\? Revoke TAC ${issued.id}\\? \\(y/N\\)`);
+
+    const no = await answer(['delete', issued.id], q, 'n');
+    expect(no.code, no.screen).toBe(130);
+    expect(await status()).toBe('active');
+
+    const yes = await answer(['delete', issued.id], q, 'y');
+    expect(yes.code, yes.screen).toBe(0);
+    expect(yes.screen).toMatch(/Revoked 1 TAC\./);
+    expect(await status()).toBe('revoked');
+  });
+
+  it('Ctrl-C at the confirmation exits 130 at once, changing and printing nothing', async () => {
+    await runOk(['users', 'add', '--username', 'erin', '--email', 'erin@example.com'], dirs.env);
+    tmux.start({ args: ['users', 'delete', 'erin'], env: dirs.env });
+    const q = /\? Delete user erin .*\(y\/N\)/;
+    await tmux.waitFor(q);
+    const pressed = Date.now();
+    tmux.sendKeys('C-c');
+    const { code, screen } = await tmux.waitForExit();
+    expect(code, screen).toBe(130);
+    expect(Date.now() - pressed).toBeLessThan(5_000);
+    expect(linesAfter(screen, q).filter((l) => l.trim())).toEqual(['EXIT=130']);
+    expect(screen).not.toMatch(/Cancelled|Deleted|error/);
+    expect(await userExists('erin')).toBe(true);
+  });
+});
