@@ -206,7 +206,8 @@ export class TacService {
     });
   }
 
-  private issueFor(user: User, input: Omit<IssueInput, 'user'>): IssuedTac {
+  /** `purged`: the caller already purged finished TACs in this transaction (a batch purges once, not per row). */
+  private issueFor(user: User, input: Omit<IssueInput, 'user'>, purged = false): IssuedTac {
     const policy = this.getPolicy();
     const now = this.clock.now();
     if (!policy.enabled) throw new TacError('policy_violation', 'TACs are disabled by policy (an admin can run: tac policy set --enable)');
@@ -225,7 +226,7 @@ export class TacService {
       throw invalid('--verified-by', `must be one of ${VERIFICATION_METHODS.join(', ')}`);
     }
 
-    this.purgeFinished(policy, now);
+    if (!purged) this.purgeFinished(policy, now);
     this.revokeLive(user.id, 'replaced');
 
     const code = generateCode(policy, this.random);
@@ -402,11 +403,11 @@ export class TacService {
     return this.store.transaction(() => this.createGuestRow(input, ''));
   }
 
-  private createGuestRow(input: GuestInput, fieldPrefix: string): IssuedTac {
+  private createGuestRow(input: GuestInput, fieldPrefix: string, purged = false): IssuedTac {
     // Validate the TAC options before anything is written (the transaction would roll back anyway).
     this.assertIssuable(input);
     const user = this.createUser({ ...input, guest: true }, 'guest.created', fieldPrefix);
-    return this.issueFor(user, input);
+    return this.issueFor(user, input, purged);
   }
 
   private assertIssuable(input: Omit<IssueInput, 'user'>): void {
@@ -423,15 +424,18 @@ export class TacService {
    * exists is skipped, re-issued (guests only) or fails the batch, as `onExisting` says.
    */
   importGuestBatch(rows: { line: number; input: GuestInput }[], onExisting: 'fail' | 'skip' | 'reissue'): GuestImportResult[] {
-    return this.store.transaction(() =>
-      rows.map(({ line, input }) => {
+    return this.store.transaction(() => {
+      // Finished TACs are purged whenever codes are issued: here once per batch (one transaction),
+      // not once per row, which scanned for purgeable TACs thousands of times per import.
+      this.purgeFinished(this.getPolicy(), this.clock.now());
+      return rows.map(({ line, input }) => {
         const existing = this.existingFor(input.email);
-        if (!existing) return { line, status: 'created' as const, tac: this.createGuestRow(input, `line ${line}: `) };
+        if (!existing) return { line, status: 'created' as const, tac: this.createGuestRow(input, `line ${line}: `, true) };
         if (onExisting === 'skip') return { line, status: 'skipped' as const, email: existing.email };
-        if (onExisting === 'reissue' && existing.guest) return { line, status: 'reissued' as const, tac: this.issueFor(existing, input) };
+        if (onExisting === 'reissue' && existing.guest) return { line, status: 'reissued' as const, tac: this.issueFor(existing, input, true) };
         throw new TacError('conflict', `line ${line}: email "${existing.email}" already belongs to ${existing.guest ? 'guest' : 'user'} ${existing.username}${existing.guest ? ' (use --on-existing skip or reissue)' : ''}`, { field: `line ${line}` });
-      }),
-    );
+      });
+    });
   }
 
   importUserBatch(rows: { line: number; input: NewUserInput }[], onExisting: 'fail' | 'skip'): UserImportResult[] {
