@@ -129,9 +129,14 @@ export const Policy = {
   additionalProperties: true,
   description: 'TTLs and lockout in minutes.',
   required: policyKeys,
+  // In the core's order: responses are serialized in schema order, and `tac policy show --json`
+  // prints the same fields in the same order whether it runs locally or against a server.
   properties: {
-    ...policyProps,
+    enabled: policyProps.enabled, minTtl: policyProps.minTtl, maxTtl: policyProps.maxTtl, defaultTtl: policyProps.defaultTtl, length: policyProps.length,
     complexity: { type: 'object', additionalProperties: false, required: ['numbers', 'letters', 'specialCharacters'], properties: complexityProps },
+    mixedCase: policyProps.mixedCase, excludeAmbiguous: policyProps.excludeAmbiguous, multiUseAllowed: policyProps.multiUseAllowed,
+    oneTimeDefault: policyProps.oneTimeDefault, maxFailedAttempts: policyProps.maxFailedAttempts, lockoutDuration: policyProps.lockoutDuration,
+    purgeAfterDays: policyProps.purgeAfterDays, requireAttestation: policyProps.requireAttestation,
   },
 } as const satisfies JSONSchema;
 
