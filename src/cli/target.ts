@@ -32,7 +32,8 @@ export function resolveTarget(globals: Globals, env: Env): Target {
   }
   if (env.TAC_DB) return { kind: 'local', dbPath: env.TAC_DB };
   if (profile?.type === 'remote') {
-    return { kind: 'remote', server: profile.server, clientId: profile.clientId, insecure: insecure || Boolean(profile.insecure), profile: profileName };
+    // CI credentials in the environment take precedence over the profile's stored login.
+    return { kind: 'remote', server: profile.server, clientId: env.TAC_CLIENT_ID || profile.clientId, envSecret: env.TAC_CLIENT_SECRET, insecure: insecure || Boolean(profile.insecure), profile: profileName };
   }
   if (profile?.type === 'local' && profile.db) return { kind: 'local', dbPath: profile.db, profile: profileName };
   if (!profile && (globals.profile || env.TAC_PROFILE)) {
