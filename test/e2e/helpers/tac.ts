@@ -3,16 +3,18 @@
  * against a fresh temporary HOME / XDG_DATA_HOME / XDG_CONFIG_HOME / TAC_DB.
  *
  * Every suite is written once against a `TacEnv` and run once per backend variant by
- * `describeBackends`. Only the 'local' variant (embedded SQLite in a temp dir) exists today; a
- * 'remote' variant only has to implement `BackendVariant.start` (start `tac serve` on its own temp
- * dirs, create an agent, and return a client env with TAC_SERVER / TAC_CLIENT_ID /
- * TAC_CLIENT_SECRET) and push itself onto `BACKENDS`. Tests use `env.tac` for the command under
- * test and `env.admin` for setup (users add, policy set, ...), so a remote variant may route setup
- * through an admin agent or straight to the server's database.
+ * `describeBackends`:
+ *  - 'local': the embedded SQLite database in a temp dir (TAC_DB);
+ *  - 'remote': a real `tac serve --port 0` child process on its own temp dirs, with one agent per
+ *    role created by `tac agents create` on its database; the CLI under test runs with only
+ *    TAC_SERVER / TAC_CLIENT_ID / TAC_CLIENT_SECRET of the admin agent (no TAC_DB, its own empty
+ *    HOME and XDG dirs), exactly as a CI job would. Setup commands (`env.admin`) use the same agent.
+ * Tests use `env.tac` for the command under test and `env.admin` for setup (users add, policy
+ * set, ...), so the same assertions hold for both: output and exit codes must match.
  *
- * Select variants with TAC_E2E_BACKENDS=local,remote (default: all registered).
+ * Select variants with TAC_E2E_BACKENDS=local,remote (default: both).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -125,6 +127,8 @@ export interface BackendInstance {
   secretRoots: string[];
   /** Paths of the database and key files, when the variant exposes them (local only). */
   paths?: { db: string; keyFile: string; dataDir: string; configDir: string };
+  /** The server and its agents (remote only). */
+  remote?: RemoteInfo;
   stop(): Promise<void>;
 }
 
@@ -165,8 +169,158 @@ export const localBackend: BackendVariant = {
   },
 };
 
-/** Registered variants; a remote variant is added here. */
-export const BACKENDS: BackendVariant[] = [localBackend];
+// ---- tac serve ------------------------------------------------------------------------------------
+
+export interface ServeProcess {
+  /** The URL `tac serve` printed on the first line of stdout. */
+  url: string;
+  child: ChildProcess;
+  /** Everything written to stdout / stderr so far (stderr is the request log). */
+  stdout(): string;
+  stderr(): string;
+  /** The server's JSON log lines so far, parsed. */
+  log(): Record<string, unknown>[];
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` (SIGTERM by default) and waits for the exit; SIGKILLs after `timeoutMs`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Server start-up is slow on a loaded CI machine: be generous, this is not a timing assertion. */
+export const SERVE_START_TIMEOUT_MS = 60_000;
+
+/**
+ * Starts `bin/tac serve ...args` and resolves once it printed its URL (the first stdout line).
+ * Rejects, with the output, when the process exits first or stays silent for `timeoutMs`.
+ */
+export function startServe(args: string[], env: Env, opts: { timeoutMs?: number } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [TAC_BIN, 'serve', ...args], { env: mergeEnv(env), cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    child.on('close', (code, signal) => res({ code, signal }));
+  });
+  const proc: Omit<ServeProcess, 'url'> = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    log: () => parseJsonLines<Record<string, unknown>>(err),
+    exited,
+    async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  return new Promise((resolvePromise, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      reject(new Error(`tac serve ${args.join(' ')}: ${why}\n--- stdout ---\n${out}--- stderr ---\n${err}`));
+    };
+    const timer = setTimeout(() => {
+      fail(`printed no URL within ${opts.timeoutMs ?? SERVE_START_TIMEOUT_MS} ms`);
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? SERVE_START_TIMEOUT_MS);
+    const onData = () => {
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolvePromise({ ...proc, url: out.slice(0, nl).trim() });
+    };
+    child.stdout!.on('data', onData);
+    child.on('error', (e) => fail(`could not start: ${e.message}`));
+    void exited.then(({ code, signal }) => {
+      if (out.indexOf('\n') < 0) fail(`exited (code ${code}, signal ${signal}) before printing its URL`);
+    });
+  });
+}
+
+// ---- the remote variant ---------------------------------------------------------------------------
+
+export const ROLES = ['admin', 'helpdesk', 'provisioner', 'app'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface AgentCreds {
+  name: string;
+  role: Role;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** What the remote variant exposes besides the client env (remote-only tests use it). */
+export interface RemoteInfo {
+  server: ServeProcess;
+  url: string;
+  /** One agent per role, created on the server's database before it started. */
+  agents: Record<Role, AgentCreds>;
+  /** The server's own environment (HOME, XDG dirs, TAC_DB) and database path. */
+  serverEnv: Record<string, string>;
+  db: string;
+  /** The client's config dir ($XDG_CONFIG_HOME/tac): profiles and credentials.json go here. */
+  clientConfigDir: string;
+  /** The client's environment without any TAC_SERVER / TAC_CLIENT_* (for login tests). */
+  bareClientEnv: Record<string, string>;
+  /** TAC_SERVER / TAC_CLIENT_ID / TAC_CLIENT_SECRET for an agent of `role`. */
+  envFor(role: Role): Record<string, string>;
+}
+
+/** `tac agents create` on a database (as its local administrator); returns the credentials printed once. */
+export async function createAgent(env: Env, name: string, role: Role): Promise<AgentCreds> {
+  const r = await runTac(['agents', 'create', '--name', name, '--role', role, '--json'], env, { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`agents create failed\n${describeRun(r)}`);
+  const created = parseJson<{ clientId: string; clientSecret: string }>(r);
+  return { name, role, clientId: created.clientId, clientSecret: created.clientSecret };
+}
+
+/**
+ * Server flags the harness adds: many e2e commands a minute, each a new CLI process with env
+ * credentials and so a new token request, from one address.
+ */
+export const E2E_SERVE_FLAGS = ['--token-rate-limit', '1000000'];
+
+export const remoteBackend: BackendVariant = {
+  name: 'remote',
+  async start(root) {
+    const server = localDirs(join(root, 'server'));
+    const client = localDirs(join(root, 'client'));
+    // The CLI under test knows no database: only the server's URL and an agent's credentials.
+    const { TAC_DB: _unused, ...bareClientEnv } = client.env;
+    void _unused;
+    // The first agent creates the database (migrations, key); the others can then go in parallel.
+    const admin = await createAgent(server.env, 'e2e-admin', 'admin');
+    const others = await Promise.all((['helpdesk', 'provisioner', 'app'] as const).map((role) => createAgent(server.env, `e2e-${role}`, role)));
+    const agents = Object.fromEntries([admin, ...others].map((a) => [a.role, a])) as Record<Role, AgentCreds>;
+    const serve = await startServe(['--port', '0', '--db', server.db, ...E2E_SERVE_FLAGS], server.env);
+    const envFor = (role: Role) => ({ TAC_SERVER: serve.url, TAC_CLIENT_ID: agents[role].clientId, TAC_CLIENT_SECRET: agents[role].clientSecret });
+    const clientEnv = { ...bareClientEnv, ...envFor('admin') };
+    return {
+      clientEnv,
+      adminEnv: clientEnv,
+      actor: `agent:${admin.name}`,
+      // The server's database, WAL and key, and every file the client may have written.
+      secretRoots: [server.home, server.data, server.config, client.home, client.data, client.config],
+      remote: {
+        server: serve, url: serve.url, agents, serverEnv: server.env, db: server.db,
+        clientConfigDir: join(client.config, 'tac'), bareClientEnv, envFor,
+      },
+      async stop() {
+        const { code, signal } = await serve.stop('SIGTERM');
+        if (code !== 0) throw new Error(`tac serve exited with ${code ?? signal} on SIGTERM (expected 0)\n--- stderr ---\n${serve.stderr()}`);
+      },
+    };
+  },
+};
+
+/** Registered variants, all run by default. */
+export const BACKENDS: BackendVariant[] = [localBackend, remoteBackend];
 
 function selectedBackends(only?: string[]): BackendVariant[] {
   const wanted = process.env.TAC_E2E_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -228,6 +382,15 @@ export interface AuditJson {
   details: Record<string, unknown>;
 }
 
+/** A client's dirs (see TacEnv.newClient): its config dir holds config.json and credentials.json. */
+export interface ClientDirs {
+  root: string;
+  home: string;
+  dataDir: string;
+  configDir: string;
+  env: Record<string, string>;
+}
+
 let counter = 0;
 
 /**
@@ -262,6 +425,12 @@ export class TacEnv {
   get paths(): NonNullable<BackendInstance['paths']> {
     if (!this.inst.paths) throw new Error(`the ${this.backend} backend exposes no local paths`);
     return this.inst.paths;
+  }
+
+  /** The server, its log and its agents (remote variant only). */
+  get remote(): RemoteInfo {
+    if (!this.inst.remote) throw new Error(`the ${this.backend} backend has no server`);
+    return this.inst.remote;
   }
 
   async start(): Promise<this> {
@@ -354,6 +523,18 @@ export class TacEnv {
     return r.json;
   }
 
+  /**
+   * A fresh client machine: its own HOME and XDG dirs, no TAC_* variables (so no database and no
+   * server until a test says so). For login, profile and credential tests.
+   */
+  newClient(label = 'client'): ClientDirs {
+    const dir = mkdtempSync(join(this.root, `${label.replace(/[^a-z0-9]+/gi, '-')}-`));
+    const d = localDirs(dir);
+    const { TAC_DB: _db, ...env } = d.env;
+    void _db;
+    return { root: dir, home: d.home, dataDir: join(d.data, 'tac'), configDir: join(d.config, 'tac'), env };
+  }
+
   /** Writes a file in this environment's work dir and returns its path. */
   file(name: string, content: string | Buffer): string {
     const p = join(this.root, 'work', name);
@@ -395,14 +576,16 @@ export function describeBackends(name: string, fn: (env: TacEnv) => void, opts: 
     return;
   }
   for (const variant of variants) {
-    describe(`${name} [${variant.name}]`, () => {
+    // A remote environment starts a server (and env.isolated() another one): allow for it.
+    const timeout = variant.name === 'remote' ? 60_000 : undefined;
+    describe(`${name} [${variant.name}]`, { timeout }, () => {
       const env = new TacEnv(variant, name);
       beforeAll(async () => {
         await env.start();
-      });
+      }, SERVE_START_TIMEOUT_MS * 2);
       afterAll(async () => {
         await env.stop();
-      });
+      }, 60_000);
       fn(env);
     });
   }
