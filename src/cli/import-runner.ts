@@ -32,10 +32,12 @@ export async function runImport<T extends { email: string }, R>(
   label = 'Importing',
 ): Promise<{ rows: number }> {
   const backend = await ctx.backend();
-  const errors: TacError[] = [];
+  const errors: { line: number; error: TacError }[] = [];
   const dupes = new DuplicateTracker();
   let pending: { line: number; email: string }[] = [];
+  const suspects = new Map<number, string>();
   let rows = 0;
+  let stopped = false;
 
   const checkExisting = async () => {
     if (!pending.length) return;
@@ -43,7 +45,7 @@ export async function runImport<T extends { email: string }, R>(
     for (const ex of await backend.existingEmails([...byEmail.keys()])) {
       const line = byEmail.get(ex.email)!;
       const msg = plan.existingConflict(ex, line);
-      if (msg) errors.push(new TacError('conflict', msg, { field: `line ${line}` }));
+      if (msg) errors.push({ line, error: new TacError('conflict', msg, { field: `line ${line}` }) });
     }
     pending = [];
   };
@@ -52,22 +54,41 @@ export async function runImport<T extends { email: string }, R>(
     rows++;
     try {
       const row = plan.fromCsv(record, line);
-      dupes.check(line, plan.uniqueFields(row));
-      pending.push({ line, email: row.email });
+      // A row that may repeat an earlier one is checked against existing accounts only if it does not.
+      if (dupes.check(line, plan.uniqueFields(row))) pending.push({ line, email: row.email });
+      else suspects.set(line, row.email);
       if (pending.length >= BATCH_SIZE) await checkExisting();
     } catch (e) {
       if (!isTacError(e)) throw e;
-      errors.push(e);
+      errors.push({ line, error: e });
     }
-    if (errors.length > MAX_REPORTED_ERRORS) break;
+    if (errors.length + suspects.size > MAX_REPORTED_ERRORS) {
+      stopped = true;
+      break;
+    }
   }
   await checkExisting();
+  if (suspects.size) {
+    // Confirm the possible duplicates against the earlier rows' values (read again: only those lines).
+    const wanted = dupes.linesToConfirm();
+    const earlier = new Map<number, Record<string, string | null | undefined>>();
+    const last = Math.max(...wanted);
+    for await (const { line, record } of readCsv(open, plan.checkHeader)) {
+      if (wanted.has(line)) earlier.set(line, plan.uniqueFields(plan.fromCsv(record, line)));
+      if (line >= last) break;
+    }
+    const { errors: duplicates, cleared } = dupes.confirm(earlier);
+    errors.push(...duplicates);
+    pending = cleared.map((line) => ({ line, email: suspects.get(line)! }));
+    await checkExisting();
+  }
 
   if (errors.length) {
-    for (const e of errors.slice(0, MAX_REPORTED_ERRORS)) ctx.info(`error: ${e.message}`);
-    const more = errors.length > MAX_REPORTED_ERRORS ? ' (first errors shown; stopped reading)' : '';
+    errors.sort((a, b) => a.line - b.line);
+    for (const { error } of errors.slice(0, MAX_REPORTED_ERRORS)) ctx.info(`error: ${error.message}`);
+    const more = stopped || errors.length > MAX_REPORTED_ERRORS ? ' (first errors shown; stopped reading)' : '';
     // Format errors are usage errors (2); if every problem is a clash with existing data, it is a conflict (5).
-    const code = errors.every((e) => e.code === 'conflict') ? 'conflict' : 'invalid_value';
+    const code = errors.every(({ error }) => error.code === 'conflict') ? 'conflict' : 'invalid_value';
     throw new TacError(code, `${errors.length} bad row${errors.length === 1 ? '' : 's'}${more}; nothing was imported`);
   }
   if (rows === 0) throw new TacError('invalid_value', 'file: has no data rows; nothing was imported', { field: 'file' });
