@@ -41,7 +41,10 @@ export class LocalBackend implements Backend {
   }
 
   async addUser(input: NewUserInput) { return this.service.addUser(input); }
-  async importUsers(rows: ImportRow<NewUserInput>[], onExisting: 'fail' | 'skip') { return this.service.importUserBatch(rows, onExisting); }
+  async importUsers(rows: ImportRow<NewUserInput>[], onExisting: 'fail' | 'skip') {
+    this.store.bulkWrites();
+    return this.service.importUserBatch(rows, onExisting);
+  }
   async existingEmails(emails: string[]) { return this.service.existingEmails(emails); }
   async searchUsers(query: string, opts?: { guestsOnly?: boolean; limit?: number }) { return this.service.searchUsers(query, opts); }
   async showUser(ref: string) { return this.service.showUser(ref); }
@@ -61,7 +64,10 @@ export class LocalBackend implements Backend {
   async resetPolicy() { return this.service.resetPolicy(); }
 
   async createGuest(input: GuestInput) { return this.service.createGuest(input); }
-  async importGuests(rows: ImportRow<GuestInput>[], onExisting: OnExisting) { return this.service.importGuestBatch(rows, onExisting); }
+  async importGuests(rows: ImportRow<GuestInput>[], onExisting: OnExisting) {
+    this.store.bulkWrites();
+    return this.service.importGuestBatch(rows, onExisting);
+  }
 
   async queryAudit(q: AuditFilter) { return this.service.queryAudit(q); }
   async purge(dryRun: boolean) { return this.service.purge(dryRun); }
