@@ -70,6 +70,9 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     exposeHeadRoutes: false,
     trustProxy: opts.trustProxy ?? false,
     return503OnClosing: true,
+    // Malformed URLs (`/v1/users/%`) and over-long path parameters are answered by Fastify before any
+    // route or error handler runs: give them the same problem+json answer as every other error.
+    frameworkErrors: (err, _req, reply) => sendProblem(reply, toProblem(err).problem),
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
   }).withTypeProvider<JsonSchemaToTsProvider>() as unknown as TacServer;
