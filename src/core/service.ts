@@ -126,7 +126,7 @@ export class TacService {
     this.assertUnique(n.username, n.email, n.phone, fieldPrefix);
     const now = iso(this.clock.now());
     const user: User = {
-      id: newId('usr'), username: n.username, email: n.email, phone: n.phone, name: n.name, guest: n.guest,
+      id: newId('usr', this.clock.now()), username: n.username, email: n.email, phone: n.phone, name: n.name, guest: n.guest,
       disabled: false, failedAttempts: 0, lockedUntil: null, createdAt: now, updatedAt: now,
     };
     this.store.insertUser(user);
@@ -232,7 +232,7 @@ export class TacService {
     const code = generateCode(policy, this.random);
     const caseSensitive = isCaseSensitive(policy);
     const record: TacRecord = {
-      id: newId('tac'),
+      id: newId('tac', now),
       userId: user.id,
       codeHash: this.hasher.hash(user.id, normalizeCode(code, caseSensitive)),
       caseSensitive,

@@ -9,12 +9,39 @@ const PHONE_RE = /^\+?[0-9]{6,15}$/;
 const ID_RE = /^usr_[a-z2-7]{16}$/;
 const MAX_NAME = 200;
 
-/** Random id with a type prefix: usr_, tac_, agt_ (base32, 80 bits). */
-export function newId(prefix: string): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  const bytes = randomBytes(16);
+/** Base32 in ASCII order, so ids sort (as SQLite compares text) in the order they were made. */
+const ID_ALPHABET = '234567abcdefghijklmnopqrstuvwxyz';
+/** 9 base32 characters of milliseconds since 1970 (45 bits: until the year 3084), then 7 random ones. */
+const ID_TIME_CHARS = 9;
+const ID_RANDOM_CHARS = 7;
+const idState = { ms: -1, random: new Uint8Array(ID_RANDOM_CHARS), pool: Buffer.alloc(0), next: 0 };
+
+/**
+ * A new id with a type prefix (usr_, tac_): 16 base32 characters, the creation time in
+ * milliseconds then 35 random bits. Ids made in the same millisecond by one process increment the
+ * random part instead, so they stay unique and in order. Time order keeps inserts at the end of the
+ * id indexes instead of dirtying pages all over them: a 100,000-row import writes far less.
+ */
+export function newId(prefix: string, now: Date = new Date()): string {
+  const s = idState;
+  let ms = now.getTime();
+  if (ms <= s.ms) {
+    ms = s.ms;
+    // Same (or an earlier) millisecond: add one to the random part, base 32.
+    let i = ID_RANDOM_CHARS - 1;
+    while (i >= 0 && s.random[i] === 31) s.random[i--] = 0;
+    if (i >= 0) s.random[i]!++;
+  } else {
+    if (s.next + ID_RANDOM_CHARS > s.pool.length) {
+      s.pool = randomBytes(ID_RANDOM_CHARS * 512);
+      s.next = 0;
+    }
+    for (let i = 0; i < ID_RANDOM_CHARS; i++) s.random[i] = s.pool[s.next++]! & 31;
+    s.ms = ms;
+  }
   let out = '';
-  for (let i = 0; i < 16; i++) out += alphabet[bytes[i]! & 31];
+  for (let i = ID_TIME_CHARS - 1; i >= 0; i--) out += ID_ALPHABET[Math.floor(ms / 32 ** i) % 32];
+  for (let i = 0; i < ID_RANDOM_CHARS; i++) out += ID_ALPHABET[s.random[i]!];
   return `${prefix}_${out}`;
 }
 

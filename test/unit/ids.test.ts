@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/users.js';
+
+describe('newId', () => {
+  it('is the prefix and 16 base32 characters, time first', () => {
+    const id = newId('usr', new Date(Date.UTC(2030, 0, 1)));
+    expect(id).toMatch(/^usr_[a-z2-7]{16}$/);
+  });
+
+  it('orders by creation time and stays unique within one millisecond', () => {
+    const at = new Date(Date.UTC(2031, 5, 1));
+    const ids = Array.from({ length: 10_000 }, () => newId('tac', at));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    const later = newId('tac', new Date(at.getTime() + 1));
+    expect(later > ids[ids.length - 1]!).toBe(true);
+    expect(later.slice(0, 13)).not.toBe(ids[0]!.slice(0, 13));
+  });
+
+  it('never goes back when the clock does', () => {
+    const a = newId('usr', new Date(Date.UTC(2032, 0, 1)));
+    const b = newId('usr', new Date(Date.UTC(2001, 0, 1)));
+    expect(b > a).toBe(true);
+  });
+});
