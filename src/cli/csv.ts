@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { invalid, TacError } from '../core/errors.js';
@@ -22,6 +22,18 @@ export async function csvSource(file: string, stdin: NodeJS.ReadableStream): Pro
     return () => Readable.from([data]);
   }
   if (!existsSync(file)) throw invalid('file', `${file} does not exist`);
+  const st = statSync(file);
+  if (st.isDirectory()) throw invalid('file', `${file} is a directory, not a CSV file`);
+  if (!st.isFile()) {
+    // A pipe (`<(cmd)`) or device can be read only once: keep it in memory, like standard input.
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (e) {
+      throw invalid('file', `cannot read ${file}: ${(e as Error).message}`);
+    }
+    return () => Readable.from([data]);
+  }
   return () => createReadStream(file);
 }
 
@@ -30,7 +42,8 @@ export async function csvSource(file: string, stdin: NodeJS.ReadableStream): Pro
  * newlines, empty lines, and refuses oversized records; the header row is checked by `checkHeader`.
  */
 export async function* readCsv(open: () => Readable, checkHeader: (columns: string[]) => void): AsyncGenerator<CsvRecord> {
-  const parser = open().pipe(
+  const source = open();
+  const parser = source.pipe(
     parse({
       bom: true,
       columns: (header: string[]) => {
@@ -44,6 +57,8 @@ export async function* readCsv(open: () => Readable, checkHeader: (columns: stri
       max_record_size: MAX_RECORD_BYTES,
     }),
   );
+  // pipe() does not forward a read error (a directory, no permission): end the parse with it.
+  source.on('error', (e) => parser.destroy(invalid('file', `cannot read it: ${e.message}`)));
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       yield { line: info.lines, record };
