@@ -26,7 +26,7 @@ export function parseDuration(field: string, input: string, plainUnit: 'm' | 'd'
 export function parseTime(field: string, input: string, now: Date): Date {
   const s = String(input).trim();
   if (s.startsWith('+')) {
-    return new Date(now.getTime() + parseDuration(field, s.slice(1)) * 60_000);
+    return inRange(field, input, new Date(now.getTime() + parseDuration(field, s.slice(1)) * 60_000));
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
     const d = new Date(s);
@@ -39,7 +39,13 @@ export function parseTime(field: string, input: string, now: Date): Date {
 export function parseSince(field: string, input: string, now: Date): Date {
   const s = String(input).trim();
   if (/^\d{4}-\d{2}-\d{2}/.test(s)) return parseTime(field, s, now);
-  return new Date(now.getTime() - parseDuration(field, s) * 60_000);
+  return inRange(field, input, new Date(now.getTime() - parseDuration(field, s) * 60_000));
+}
+
+/** A duration can reach past the last date a Date can hold (about 275,000 years away): refuse it. */
+function inRange(field: string, input: string, d: Date): Date {
+  if (Number.isNaN(d.getTime())) throw invalid(field, `"${truncate(input)}" is too far away`);
+  return d;
 }
 
 /** 90 -> "1h30m", 2880 -> "2d", 45 -> "45m". */
