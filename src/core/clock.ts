@@ -23,4 +23,14 @@ export class FakeClock implements Clock {
 }
 
 export const addMinutes = (d: Date, minutes: number): Date => new Date(d.getTime() + minutes * 60_000);
-export const iso = (d: Date): string => d.toISOString();
+let lastMs = NaN;
+let lastIso = '';
+/** ISO-8601 UTC. Remembers the last result: one operation formats the same instant many times. */
+export const iso = (d: Date): string => {
+  const ms = d.getTime();
+  if (ms !== lastMs) {
+    lastIso = d.toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};

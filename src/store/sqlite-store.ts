@@ -60,8 +60,11 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-const toRow = (columns: Record<string, string>, obj: Row): Row =>
-  Object.fromEntries(Object.entries(obj).map(([k, v]) => [columns[k]!, BOOLEAN_KEYS.has(k) ? (v ? 1 : 0) : v]));
+function toRow(columns: Record<string, string>, obj: Row): Row {
+  const row: Row = {};
+  for (const k in obj) row[columns[k]!] = BOOLEAN_KEYS.has(k) ? (obj[k] ? 1 : 0) : obj[k];
+  return row;
+}
 
 function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | undefined {
   if (!row) return undefined;
