@@ -27,13 +27,13 @@ const BOOLEAN_KEYS = new Set(['guest', 'disabled', 'caseSensitive', 'oneTime']);
 
 /** Opens (creating with mode 0600 and migrating on first use) the SQLite database at `path`. */
 export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // Create the file ourselves so it is 0600 from the first byte; SQLite gives -wal and -shm the same mode.
-    closeSync(openSync(path, 'a', 0o600));
-  }
   let db: Database.Database;
   try {
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Create the file ourselves so it is 0600 from the first byte; SQLite gives -wal and -shm the same mode.
+      closeSync(openSync(path, 'a', 0o600));
+    }
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
