@@ -39,22 +39,31 @@ const toAgent = (r: Row): AgentRecord => ({
  * agent change and its audit event commit together (use SqliteStore.transaction around both).
  */
 export class AgentsStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {}
 
+  /** Prepared once per statement: the token lookup runs on every authenticated request. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   insertAgent(a: AgentRecord): void {
-    this.db.prepare(
+    this.stmt(
       `INSERT INTO agents (client_id, name, role, secret_hash, created_at, created_by, revoked_at, last_used_at)
        VALUES (@clientId, @name, @role, @secretHash, @createdAt, @createdBy, @revokedAt, @lastUsedAt)`,
     ).run(a);
   }
 
   getAgent(clientId: string): AgentRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM agents WHERE client_id = ?').get(clientId) as Row | undefined;
+    const row = this.stmt('SELECT * FROM agents WHERE client_id = ?').get(clientId) as Row | undefined;
     return row ? toAgent(row) : undefined;
   }
 
   findAgentByName(name: string): AgentRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM agents WHERE name = ? COLLATE NOCASE').get(name) as Row | undefined;
+    const row = this.stmt('SELECT * FROM agents WHERE name = ? COLLATE NOCASE').get(name) as Row | undefined;
     return row ? toAgent(row) : undefined;
   }
 
@@ -63,28 +72,28 @@ export class AgentsStore {
     const sql = opts.includeRevoked
       ? 'SELECT * FROM agents ORDER BY created_at, rowid'
       : 'SELECT * FROM agents WHERE revoked_at IS NULL ORDER BY created_at, rowid';
-    return (this.db.prepare(sql).all() as Row[]).map(toAgent);
+    return (this.stmt(sql).all() as Row[]).map(toAgent);
   }
 
   /** Marks the agent revoked and drops its tokens, so they stop working at once. */
   revokeAgent(clientId: string, at: string): void {
-    this.db.prepare('UPDATE agents SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL').run(at, clientId);
-    this.db.prepare('DELETE FROM agent_tokens WHERE client_id = ?').run(clientId);
+    this.stmt('UPDATE agents SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL').run(at, clientId);
+    this.stmt('DELETE FROM agent_tokens WHERE client_id = ?').run(clientId);
   }
 
   touchAgent(clientId: string, at: string): void {
-    this.db.prepare('UPDATE agents SET last_used_at = ? WHERE client_id = ?').run(at, clientId);
+    this.stmt('UPDATE agents SET last_used_at = ? WHERE client_id = ?').run(at, clientId);
   }
 
   insertToken(t: { tokenHash: string; clientId: string; scopes: string[]; issuedAt: string; expiresAt: string }): void {
-    this.db.prepare(
+    this.stmt(
       'INSERT INTO agent_tokens (token_hash, client_id, scopes, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)',
     ).run(t.tokenHash, t.clientId, t.scopes.join(' '), t.issuedAt, t.expiresAt);
   }
 
   /** The token's grant if it exists, has not expired at `now` and its agent is not revoked. */
   findLiveToken(tokenHash: string, now: string): TokenGrant | undefined {
-    const row = this.db.prepare(
+    const row = this.stmt(
       `SELECT t.scopes, t.issued_at AS t_issued_at, t.expires_at AS t_expires_at, a.*
        FROM agent_tokens t JOIN agents a ON a.client_id = t.client_id
        WHERE t.token_hash = ? AND t.expires_at > ? AND a.revoked_at IS NULL`,
@@ -95,10 +104,10 @@ export class AgentsStore {
   }
 
   deleteExpiredTokens(now: string): number {
-    return this.db.prepare('DELETE FROM agent_tokens WHERE expires_at <= ?').run(now).changes;
+    return this.stmt('DELETE FROM agent_tokens WHERE expires_at <= ?').run(now).changes;
   }
 
   countTokens(clientId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM agent_tokens WHERE client_id = ?').get(clientId) as { n: number }).n;
+    return (this.stmt('SELECT COUNT(*) AS n FROM agent_tokens WHERE client_id = ?').get(clientId) as { n: number }).n;
   }
 }

@@ -75,6 +75,8 @@ function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | 
 
 export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
+  /** One transaction wrapper for every call (better-sqlite3 builds a new one per db.transaction()). */
+  private runInTransaction?: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(readonly db: Database.Database) {}
 
@@ -86,7 +88,9 @@ export class SqliteStore implements Store {
 
   transaction<T>(fn: () => T): T {
     // IMMEDIATE takes the write lock up front, so read-then-write can never deadlock into SQLITE_BUSY.
-    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return fn();
+    this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
+    return this.runInTransaction.immediate(fn) as T;
   }
 
   close(): void {
