@@ -124,6 +124,11 @@ describeBackends('output', (env) => {
   });
 });
 
+/**
+ * Local only: the unexpected errors are provoked with --db pointing at a directory or a text file,
+ * which is the local database by definition. (The same commands with --server are tested in
+ * remote-login.test.ts: an unreachable server is exit 7, a non-tac one exit 1.)
+ */
 describeBackends('output: unexpected errors', (env) => {
   it('an unexpected error is one line, with the stack only under --debug', async () => {
     // A directory where the database file should be.

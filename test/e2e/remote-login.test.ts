@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -60,7 +61,10 @@ describeBackends('remote: login, whoami, logout', (env) => {
     return tac(c, ['login', '--server', env.remote.url, '--client-id', a.clientId, '--client-secret-stdin', ...extra], { stdin: `${opts.secret ?? a.clientSecret}\n`, env: opts.env });
   };
 
-  const tokenRequests = () => env.remote.server.log().filter((l) => l.msg === 'request' && l.route === '/oauth/token').length;
+  const tokenRequests = async () => {
+    await env.remote.server.flushLog();
+    return env.remote.server.log().filter((l) => l.msg === 'request' && l.route === '/oauth/token').length;
+  };
 
   it('login with --client-secret-stdin: proves the secret, stores it in a 0600 file with a warning naming it', async () => {
     const c = env.newClient('login');
@@ -135,13 +139,13 @@ describeBackends('remote: login, whoami, logout', (env) => {
 
   it('the token is cached beside the secret: login and several commands make one token request', async () => {
     const c = env.newClient('token-reuse');
-    const before = tokenRequests();
+    const before = await tokenRequests();
     expect((await login(c, 'helpdesk')).code).toBe(0);
     for (const args of [['whoami'], ['users', 'search'], ['list'], ['users', 'search', '--json']]) {
       const r = await tac(c, args);
       expect(r.code, describeRun(r)).toBe(0);
     }
-    expect(tokenRequests() - before).toBe(1);
+    expect((await tokenRequests()) - before).toBe(1);
     // The cached token sits in the same 0600 file as the secret.
     const stored = readFileSync(join(c.configDir, 'credentials.json'), 'utf8');
     expect(stored).toMatch(/tacat_/);
@@ -210,6 +214,25 @@ describeBackends('remote: login, whoami, logout', (env) => {
     const x = await tac(c, ['users', 'search'], { env: { TAC_SERVER: url, TAC_CLIENT_ID: 'agt_aaaaaaaaaaaaaaaa', TAC_CLIENT_SECRET: 'x' } });
     expect(x.code, describeRun(x)).toBe(7);
     expect(x.stderr).toContain(url);
+  });
+
+  it('a server that is not a tac server: exit 1, one line naming the URL; nothing stored', async () => {
+    const other = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    try {
+      const c = env.newClient('not-tac');
+      const r = await tac(c, ['login', '--server', url, '--client-id', env.remote.agents.admin.clientId, '--client-secret-stdin'], { stdin: 'tacsec_x\n' });
+      expect(r.code, describeRun(r)).toBe(1);
+      expect(r.stderr).toMatch(/^error: unexpected HTTP 404 from http:\/\/127\.0\.0\.1:\d+ \(is this a tac server\?\)\n$/);
+      expect(r.stderr).toContain(url);
+      expect(snapshot(c.root)).toEqual({});
+      const x = await tac(c, ['users', 'search'], { env: { TAC_SERVER: url, TAC_CLIENT_ID: 'agt_aaaaaaaaaaaaaaaa', TAC_CLIENT_SECRET: 'x' } });
+      expect(x.code, describeRun(x)).toBe(1);
+      expect(x.stderr).toContain(url);
+    } finally {
+      await new Promise<void>((r) => other.close(() => r()));
+    }
   });
 
   it('plain http:// to a non-loopback host is refused (exit 2) unless --insecure', async () => {

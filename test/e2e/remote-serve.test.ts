@@ -31,6 +31,7 @@ describeBackends('remote: tac serve', (env) => {
 
   it('logs one JSON line per request: reqId, agent, route, status, ms', async () => {
     const a = env.remote.agents.helpdesk;
+    await env.remote.server.flushLog();
     const before = env.remote.server.log().length;
     // Requests made here, so the expected lines are known exactly.
     const tokenRes = await fetch(`${env.remote.url}/oauth/token`, {
@@ -57,6 +58,7 @@ describeBackends('remote: tac serve', (env) => {
     await call('/v1/whoami', '/v1/whoami', 401, null, { headers: { authorization: 'Bearer tacat_not-a-real-token' } });
     await call('/healthz', '/healthz', 200, null);
 
+    await env.remote.server.flushLog(...sent.map((x) => x.id));
     const lines = env.remote.server.stderr().trimEnd().split('\n');
     const requests = env.remote.server.log().slice(before).filter((l) => l.msg === 'request');
     for (const s of sent) {
@@ -100,6 +102,7 @@ describeBackends('remote: tac serve', (env) => {
     expect((await runTac(['list', '--user', 'logme'], { ...c.env, TAC_KEYCHAIN: 'off' })).code).toBe(0);
 
     expect(codes).toHaveLength(4);
+    await env.remote.server.flushLog();
     const log = env.remote.server.stderr();
     expect(log.length).toBeGreaterThan(0);
     const forbidden = [

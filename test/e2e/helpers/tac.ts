@@ -180,11 +180,23 @@ export interface ServeProcess {
   stderr(): string;
   /** The server's JSON log lines so far, parsed. */
   log(): Record<string, unknown>[];
+  /**
+   * Waits until the request log holds a line for each of these request ids (the server writes it
+   * just after the response, so a client may see the response first). Without ids, makes a
+   * request of its own (GET /healthz) and waits for its line: every earlier line is there too.
+   */
+  flushLog(...reqIds: string[]): Promise<void>;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `signal` (SIGTERM by default) and waits for the exit; SIGKILLs after `timeoutMs`. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
+
+/** Servers still running when the test process exits (a crash, an interrupted run) are killed. */
+const liveServers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of liveServers) c.kill('SIGKILL');
+});
 
 /** Server start-up is slow on a loaded CI machine: be generous, this is not a timing assertion. */
 export const SERVE_START_TIMEOUT_MS = 60_000;
@@ -195,6 +207,8 @@ export const SERVE_START_TIMEOUT_MS = 60_000;
  */
 export function startServe(args: string[], env: Env, opts: { timeoutMs?: number } = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [TAC_BIN, 'serve', ...args], { env: mergeEnv(env), cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveServers.add(child);
+  child.on('close', () => liveServers.delete(child));
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -202,11 +216,24 @@ export function startServe(args: string[], env: Env, opts: { timeoutMs?: number 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
     child.on('close', (code, signal) => res({ code, signal }));
   });
+  let url = '';
   const proc: Omit<ServeProcess, 'url'> = {
     child,
     stdout: () => out,
     stderr: () => err,
     log: () => parseJsonLines<Record<string, unknown>>(err),
+    async flushLog(...reqIds) {
+      if (!reqIds.length) {
+        const res = await fetch(`${url}/healthz`);
+        await res.arrayBuffer();
+        reqIds = [res.headers.get('x-request-id') ?? ''];
+      }
+      const deadline = Date.now() + 15_000;
+      while (!reqIds.every((id) => err.includes(`"reqId":"${id}"`))) {
+        if (Date.now() > deadline) throw new Error(`tac serve: no log line for request ${reqIds.join(', ')} within 15 s\n${err}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     exited,
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -233,7 +260,8 @@ export function startServe(args: string[], env: Env, opts: { timeoutMs?: number 
       if (nl < 0) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolvePromise({ ...proc, url: out.slice(0, nl).trim() });
+      url = out.slice(0, nl).trim();
+      resolvePromise({ ...proc, url });
     };
     child.stdout!.on('data', onData);
     child.on('error', (e) => fail(`could not start: ${e.message}`));
