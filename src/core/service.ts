@@ -53,6 +53,8 @@ export class TacService {
    */
   checkKey(keyLocation: string): void {
     const fp = this.hasher.fingerprint();
+    // Every start checks: a plain read when it matches, the write lock only to record it the first time.
+    if (this.store.getMeta('key_fingerprint') === fp) return;
     this.store.transaction(() => {
       const stored = this.store.getMeta('key_fingerprint');
       if (stored === undefined) this.store.setMeta('key_fingerprint', fp);
