@@ -208,8 +208,11 @@ export class TacService {
     });
   }
 
-  /** `purged`: the caller already purged finished TACs in this transaction (a batch purges once, not per row). */
-  private issueFor(user: User, input: Omit<IssueInput, 'user'>, purged = false): IssuedTac {
+  /**
+   * `purged`: the caller already purged finished TACs in this transaction (a batch purges once, not
+   * per row). `newUser`: the user was created in this transaction, so has no TAC to replace.
+   */
+  private issueFor(user: User, input: Omit<IssueInput, 'user'>, { purged = false, newUser = false } = {}): IssuedTac {
     const policy = this.getPolicy();
     const now = this.clock.now();
     if (!policy.enabled) throw new TacError('policy_violation', 'TACs are disabled by policy (an admin can run: tac policy set --enable)');
@@ -229,7 +232,7 @@ export class TacService {
     }
 
     if (!purged) this.purgeFinished(policy, now);
-    this.revokeLive(user.id, 'replaced');
+    if (!newUser) this.revokeLive(user.id, 'replaced');
 
     const code = generateCode(policy, this.random);
     const caseSensitive = isCaseSensitive(policy);
@@ -409,7 +412,7 @@ export class TacService {
     // Validate the TAC options before anything is written (the transaction would roll back anyway).
     this.assertIssuable(input);
     const user = this.createUser({ ...input, guest: true }, 'guest.created', fieldPrefix);
-    return this.issueFor(user, input, purged);
+    return this.issueFor(user, input, { purged, newUser: true });
   }
 
   private assertIssuable(input: Omit<IssueInput, 'user'>): void {
@@ -434,7 +437,7 @@ export class TacService {
         const existing = this.existingFor(input.email);
         if (!existing) return { line, status: 'created' as const, tac: this.createGuestRow(input, `line ${line}: `, true) };
         if (onExisting === 'skip') return { line, status: 'skipped' as const, email: existing.email };
-        if (onExisting === 'reissue' && existing.guest) return { line, status: 'reissued' as const, tac: this.issueFor(existing, input, true) };
+        if (onExisting === 'reissue' && existing.guest) return { line, status: 'reissued' as const, tac: this.issueFor(existing, input, { purged: true }) };
         throw new TacError('conflict', `line ${line}: email "${existing.email}" already belongs to ${existing.guest ? 'guest' : 'user'} ${existing.username}${existing.guest ? ' (use --on-existing skip or reissue)' : ''}`, { field: `line ${line}` });
       });
     });
