@@ -60,6 +60,8 @@ export function detectUserRef(ref: string): { kind: UserRefKind; value: string }
 export function normalizeEmail(field: string, email: unknown): string {
   const s = typeof email === 'string' ? email.trim() : '';
   if (!s) throw invalid(field, 'is required');
+  // NUL, BEL, ESC (terminal escape sequences) ... would be printed back by every listing.
+  if (/[\u0000-\u001f\u007f]/.test(s)) throw invalid(field, 'must not contain control characters');
   if (s.length > 254 || !EMAIL_RE.test(s)) throw invalid(field, `"${truncate(s)}" is not a valid email address`);
   return s.toLowerCase();
 }
