@@ -182,10 +182,12 @@ export class RobustEnv {
   readonly dirs: ReturnType<typeof localDirs>;
   readonly runs: RunResult[] = [];
 
-  constructor(label: string, extraEnv: Record<string, string> = {}) {
+  /** `extraEnv` adds variables; an undefined value removes one (e.g. TAC_DB, so a login profile applies). */
+  constructor(label: string, extraEnv: Record<string, string | undefined> = {}) {
     this.root = mkdtempSync(join(tmpdir(), `tac-robust-${label}-`));
     this.dirs = localDirs(this.root);
-    this.env = { ...this.dirs.env, CI: '1', ...extraEnv };
+    this.env = {};
+    for (const [k, v] of Object.entries({ ...this.dirs.env, CI: '1', ...extraEnv })) if (v !== undefined) this.env[k] = v;
     this.dbPath = this.dirs.db;
     this.keyPath = this.dirs.keyFile;
   }
