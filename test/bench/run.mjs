@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// `npm run bench`: measures start-up, local generate, the server under load and guest imports in
+// one run on this machine, and writes test/bench/results/results.{json,md}. Not run in CI.
+//
+//   node test/bench/run.mjs [--only cold,generate,serve,import] [--runs 20] [--duration 10]
+//                           [--rounds 2] [--rows 10000,100000] [--repeats 3] [--root DIR] [--out DIR]
+//                           [--endpoints hello,verify,issue] [--cpu-prof DIR]
+//
+// --root benchmarks another checkout's built bin/tac (e.g. a worktree of an older commit).
+// --cpu-prof DIR makes every process started write a V8 .cpuprofile into DIR (open it in Chrome
+// DevTools or summarize it with `node test/bench/profile-top.mjs DIR`).
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { coldStart, generate } from './cold.mjs';
+import { importBench } from './import.mjs';
+import { gitCommit, HERE, profiling, ROOT, round, rssMethod } from './lib.mjs';
+import { serveBench } from './serve.mjs';
+
+const { values: o } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'cold,generate,serve,import' },
+    runs: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    endpoints: { type: 'string', default: 'hello,verify,issue' },
+    rows: { type: 'string', default: '10000,100000' },
+    repeats: { type: 'string', default: '3' },
+    root: { type: 'string', default: ROOT },
+    out: { type: 'string', default: join(HERE, 'results') },
+    'cpu-prof': { type: 'string' },
+  },
+});
+
+const root = resolve(o.root);
+const tacBin = join(root, 'bin', 'tac');
+const only = new Set(o.only.split(','));
+const log = (s) => process.stderr.write(`${s}\n`);
+if (o['cpu-prof']) {
+  profiling.dir = resolve(o['cpu-prof']);
+  log(`writing CPU profiles to ${profiling.dir}: timings below are not representative`);
+}
+
+const TARGETS = {
+  coldVersion: { text: '`tac --version` ≤ 1.15× `node -e 0`', max: 1.15 },
+  coldHelp: { text: '`tac --help` ≤ 1.15× `node -e 0`', max: 1.15 },
+  generate: { text: '`tac generate --json` ≤ 1.6× `node -e 0`', max: 1.6 },
+  verifyThroughput: { text: 'verify ≥ 60% of hello-world req/s', min: 0.6 },
+  verifyP99: { text: 'verify p99 ≤ 20 ms', max: 20 },
+  importRate: { text: 'import ≥ 20,000 rows/s', min: 20_000 },
+  importRss: { text: 'import peak RSS does not grow with rows (largest file ≤ 1.1× smallest)', max: 1.1 },
+};
+
+const results = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 0), node: process.version,
+    platform: `${process.platform} ${process.arch}`, loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+  },
+  commit: gitCommit(root),
+  options: { runs: Number(o.runs), duration: Number(o.duration), rounds: Number(o.rounds), connections: Number(o.connections), rows: o.rows, repeats: Number(o.repeats), rssMethod },
+  targets: {},
+};
+
+const judge = (name, value) => {
+  const t = TARGETS[name];
+  const met = t.max !== undefined ? value <= t.max : value >= t.min;
+  results.targets[name] = { target: t.text, value, met };
+};
+
+if (only.has('cold')) {
+  const help = join(root, 'dist', 'cli', 'help.txt');
+  results.prebuiltHelp = existsSync(help) && statSync(help).mtimeMs >= statSync(join(root, 'dist', 'cli', 'main.js')).mtimeMs;
+  if (!results.prebuiltHelp) log('warning: dist/cli/help.txt is missing or older than dist: `tac --help` runs commander (run `npm run build`)');
+  log(`cold start: ${o.runs} runs each, interleaved`);
+  results.cold = coldStart({ tacBin, runs: Number(o.runs) });
+  judge('coldVersion', results.cold.version.ratio);
+  judge('coldHelp', results.cold.help.ratio);
+}
+if (only.has('generate')) {
+  log(`generate: ${o.runs} runs each, interleaved`);
+  results.generate = generate({ tacBin, runs: Number(o.runs) });
+  judge('generate', results.generate.generate.ratio);
+}
+if (only.has('serve')) {
+  log(`serve: ${o.rounds} rounds of ${o.duration} s per endpoint, ${o.connections} connections`);
+  results.serve = await serveBench({
+    tacBin, duration: Number(o.duration), connections: Number(o.connections), rounds: Number(o.rounds), endpoints: o.endpoints.split(','), log,
+  });
+  if (results.serve.verify?.vsHello !== undefined) judge('verifyThroughput', results.serve.verify.vsHello);
+  if (results.serve.verify) judge('verifyP99', results.serve.verify.p99Ms);
+}
+if (only.has('import')) {
+  const sizes = o.rows.split(',').map(Number);
+  log(`guests import: ${sizes.join(', ')} rows, ${o.repeats} runs each`);
+  results.import = await importBench({ tacBin, sizes, repeats: Number(o.repeats), log });
+  judge('importRate', Math.min(...Object.values(results.import).map((x) => x.rowsPerSec)));
+  if (sizes.length > 1) {
+    const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
+    judge('importRss', round(results.import[large].peakRssMb / results.import[small].peakRssMb, 3));
+  }
+}
+results.machine.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
+
+mkdirSync(o.out, { recursive: true });
+writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const md = markdown(results);
+writeFileSync(join(o.out, 'results.md'), md);
+process.stdout.write(md);
+log(`\nwrote ${join(o.out, 'results.json')} and results.md`);
+
+function markdown(r) {
+  const m = r.machine;
+  const lines = [
+    `# tac benchmarks`,
+    '',
+    `${r.date}, commit ${r.commit}; ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd.join(' ')} at end.`,
+    '',
+    '| what | measured | baseline | ratio / value | target | met |',
+    '|---|---|---|---|---|---|',
+  ];
+  const row = (what, measured, baseline, value, target, met = r.targets[target]?.met) => {
+    const t = r.targets[target];
+    lines.push(`| ${what} | ${measured} | ${baseline} | ${value} | ${t ? t.target : '—'} | ${t ? (met ? 'yes' : '**no**') : '—'} |`);
+  };
+  if (r.cold) {
+    const n = `\`node -e 0\` ${r.cold.node.medianMs} ms`;
+    row('`tac --version` (median wall time)', `${r.cold.version.medianMs} ms`, n, `${r.cold.version.ratio}×`, 'coldVersion');
+    row('`tac --help` (median wall time)', `${r.cold.help.medianMs} ms`, n, `${r.cold.help.ratio}×`, 'coldHelp');
+  }
+  if (r.generate) {
+    row('`tac generate --json`, local (median)', `${r.generate.generate.medianMs} ms`, `\`node -e 0\` ${r.generate.node.medianMs} ms`, `${r.generate.generate.ratio}×`, 'generate');
+  }
+  if (r.serve) {
+    const s = r.serve;
+    const hello = s.hello ? `hello-world ${s.hello.requestsPerSec} req/s, p99 ${s.hello.p99Ms} ms` : '';
+    const share = (x) => (x.vsHello === undefined ? '' : `${Math.round(x.vsHello * 100)}% of hello-world`);
+    if (s.verify) {
+      row(`\`POST /v1/tacs/verify\`, ${s.connections} connections`, `${s.verify.requestsPerSec} req/s, p50 ${s.verify.p50Ms} ms`, hello, share(s.verify), 'verifyThroughput');
+      row('`POST /v1/tacs/verify` p99 latency', `${s.verify.p99Ms} ms`, '', `${s.verify.p99Ms} ms`, 'verifyP99');
+    }
+    if (s.issue) row(`\`POST /v1/tacs\` (issue), ${s.connections} connections`, `${s.issue.requestsPerSec} req/s, p50 ${s.issue.p50Ms} ms, p99 ${s.issue.p99Ms} ms`, hello, share(s.issue), '');
+    const bad = ['hello', 'verify', 'issue'].filter((k) => s[k]?.non2xx || s[k]?.errors);
+    if (bad.length) lines.push(`| errors | ${bad.map((k) => `${k}: ${s[k].non2xx} non-2xx, ${s[k].errors} errors`).join('; ')} | | | | |`);
+  }
+  if (r.import) {
+    for (const x of Object.values(r.import)) {
+      row(`\`tac guests import\` ${x.rows.toLocaleString('en')} rows (${x.csvMb} MiB CSV)`, `${x.rowsPerSec.toLocaleString('en')} rows/s (${x.medianMs} ms)`, '', `peak RSS ${x.peakRssMb} MiB`, 'importRate', x.rowsPerSec >= TARGETS.importRate.min);
+    }
+    if (r.targets.importRss) row('import peak RSS, largest vs smallest file', '', '', `${r.targets.importRss.value}×`, 'importRss');
+  }
+  lines.push('', `Cold start and generate: median of ${r.options.runs} runs each, interleaved with \`node -e 0\` in rotating order; wall time from spawn to exit.`);
+  if (r.serve) lines.push(`Server: autocannon, ${r.serve.connections} connections, ${r.serve.rounds} rounds × ${r.serve.durationSeconds} s per endpoint after a 2 s warm-up; req/s and p50 averaged over rounds, p99 the worst round.`);
+  if (r.import) lines.push(`Import: whole process, fresh database each run, median of ${r.options.repeats} runs; peak RSS by ${r.options.rssMethod}, the highest run.`);
+  return `${lines.join('\n')}\n`;
+}
