@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { GLOBAL_OPTIONS, type ArgSpec, type CommandSpec, type OptionSpec } from '../../src/cli/spec.js';
-import { describeRun, filesUnder, INPUT_EXIT_CODES, RobustEnv, seedFor, size, snapshot, spawnTac, STACK_RE, type RunResult } from './helpers.js';
+import {
+  createAgent, describeRun, filesUnder, INPUT_EXIT_CODES, RobustEnv, seedFor, size, snapshot, spawnTac, STACK_RE, startServe, type RunningServer, type RunResult,
+} from './helpers.js';
 
 /**
  * Property-based tests of the CLI's arguments (fast-check, fixed seed): every command of the
@@ -14,10 +16,14 @@ import { describeRun, filesUnder, INPUT_EXIT_CODES, RobustEnv, seedFor, size, sn
  * documented code other than 1 (1 means a bug), never print a stack, and write nothing (database,
  * config) when it rejects its input.
  *
- * Sizes: 50 runs by default, 400 with TAC_STRESS=1.
+ * The same invocations also run against a `tac serve` (TAC_SERVER + an admin agent's
+ * TAC_CLIENT_ID/SECRET), where the server's errors must map to the same table.
+ *
+ * Sizes: 40 local + 15 remote runs by default, 400 + 200 with TAC_STRESS=1.
  */
 const SEED = seedFor('fuzz-cli', 5_2026_05);
-const RUNS = size(50, 400);
+const RUNS = size(40, 400);
+const REMOTE_RUNS = size(15, 200);
 
 /** Commands that never end (serve) are not fuzzed. */
 const SKIP = new Set(['serve']);
@@ -63,6 +69,10 @@ interface Invocation {
 
 describe('fuzz: CLI arguments and flag values (real processes)', () => {
   const template = new RobustEnv('fuzz-cli-template');
+  /** The remote variant: one server on its own copy of the template, shared by its runs. */
+  const remote = new RobustEnv('fuzz-cli-remote');
+  let server: RunningServer | undefined;
+  let remoteEnv: Record<string, string> = {};
   let aliceCode = '';
   const files: Record<string, string> = {};
 
@@ -86,9 +96,22 @@ describe('fuzz: CLI arguments and flag values (real processes)', () => {
     put('policy-bad.json', '{"length": 3, "extra": true}');
     put('not-json.json', '{nope');
     put('empty.csv', '');
+
+    cpSync(template.root, remote.root, { recursive: true });
+    // Every run asks for a token: lift the per-address token rate limit.
+    server = await startServe(remote, ['--token-rate-limit', '1000000']);
+    const admin = await createAgent(remote, 'fuzz-admin', 'admin');
+    remoteEnv = { ...remote.env, TAC_KEYCHAIN: 'off', TAC_SERVER: server.url, TAC_CLIENT_ID: admin.clientId, TAC_CLIENT_SECRET: admin.clientSecret };
   }, 60_000);
 
-  afterAll(() => template.cleanup());
+  afterAll(async () => {
+    const stopped = await server?.stop();
+    const log = server?.log() ?? '';
+    template.cleanup();
+    remote.cleanup();
+    expect(log).not.toMatch(/"status":5\d\d|unhandled error/);
+    expect(stopped?.code).toBe(0);
+  });
 
   const fileValue = () =>
     fc.oneof(
@@ -155,31 +178,45 @@ describe('fuzz: CLI arguments and flag values (real processes)', () => {
     }
   }
 
+  /** Against the server: the same invocations, through TAC_SERVER (global --db/--server flags may still redirect them). */
+  async function runRemote(inv: Invocation): Promise<{ r: RunResult; before: string; after: string; configBefore: string; configAfter: string }> {
+    const configState = () => filesUnder(remote.dirs.config).sort().map((f) => `${f}:${readFileSync(f).toString('base64')}`).join('\n');
+    const before = snapshot(remote.dbPath);
+    const configBefore = configState();
+    const r = await spawnTac(inv.argv, remoteEnv, { stdin: inv.stdin, cwd: remote.root, timeoutMs: 30_000 }).done;
+    return { r, before, after: snapshot(remote.dbPath), configBefore, configAfter: configState() };
+  }
+
+  const property = (runner: typeof runIsolated, exits: Record<string, number>) => async (inv: Invocation) => {
+    const { r, before, after, configBefore, configAfter } = await runner(inv);
+    const what = describeRun(r);
+    exits[String(r.code)] = (exits[String(r.code)] ?? 0) + 1;
+    expect(r.signal, what).toBeNull();
+    // Exit 1 is for bugs, and for the two documented cases a --db value can cause.
+    if (r.code === 1) expect(r.stderr, what).toMatch(/^error: (cannot open database|this database was created with a different hashing key)/);
+    else expect(INPUT_EXIT_CODES, what).toContain(r.code);
+    // --debug asks for the stack of unexpected errors (exit 1); nothing else ever shows one.
+    if (!(inv.argv.includes('--debug') && r.code === 1)) expect(r.stderr, what).not.toMatch(STACK_RE);
+    expect(r.stderr, what).not.toMatch(/error: unexpected/);
+    // Only the issuing commands may print a code, and only their own new one.
+    expect(`${r.stdout}${r.stderr}`, what).not.toContain(aliceCode);
+    if (r.code !== 0 && r.code !== 6) {
+      // An error line; or, for a command group called without a subcommand, its help (exit 2).
+      expect(r.stderr, what).toMatch(r.code === 2 ? /^error: |^Usage: tac /m : /^error: /m);
+      expect(after, `rejected, yet the database changed\n${what}`).toBe(before);
+      expect(configAfter, `rejected, yet the config changed\n${what}`).toBe(configBefore);
+    }
+  };
+
   it(`${RUNS} random invocations: documented exit codes (never 1), no stack, nothing written when rejected`, async () => {
     const exits: Record<string, number> = {};
-    await fc.assert(
-      fc.asyncProperty(invocation, async (inv) => {
-        const { r, before, after, configBefore, configAfter } = await runIsolated(inv);
-        const what = describeRun(r);
-        exits[String(r.code)] = (exits[String(r.code)] ?? 0) + 1;
-        expect(r.signal, what).toBeNull();
-        // Exit 1 is for bugs, and for the two documented cases a --db value can cause.
-        if (r.code === 1) expect(r.stderr, what).toMatch(/^error: (cannot open database|this database was created with a different hashing key)/);
-        else expect(INPUT_EXIT_CODES, what).toContain(r.code);
-        // --debug asks for the stack of unexpected errors (exit 1); nothing else ever shows one.
-        if (!(inv.argv.includes('--debug') && r.code === 1)) expect(r.stderr, what).not.toMatch(STACK_RE);
-        expect(r.stderr, what).not.toMatch(/error: unexpected/);
-        // Only the issuing commands may print a code, and only their own new one.
-        expect(`${r.stdout}${r.stderr}`, what).not.toContain(aliceCode);
-        if (r.code !== 0 && r.code !== 6) {
-          // An error line; or, for a command group called without a subcommand, its help (exit 2).
-          expect(r.stderr, what).toMatch(r.code === 2 ? /^error: |^Usage: tac / : /^error: /m);
-          expect(after, `rejected, yet the database changed\n${what}`).toBe(before);
-          expect(configAfter, `rejected, yet the config changed\n${what}`).toBe(configBefore);
-        }
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
+    await fc.assert(fc.asyncProperty(invocation, property(runIsolated, exits)), { seed: SEED, numRuns: RUNS });
     console.log(`[fuzz-cli] exit codes: ${JSON.stringify(exits)}`);
+  }, 600_000);
+
+  it(`${REMOTE_RUNS} random invocations against a server: the same, with the server's errors`, async () => {
+    const exits: Record<string, number> = {};
+    await fc.assert(fc.asyncProperty(invocation, property(runRemote, exits)), { seed: SEED + 1, numRuns: REMOTE_RUNS });
+    console.log(`[fuzz-cli] exit codes (remote): ${JSON.stringify(exits)}`);
   }, 600_000);
 });

@@ -16,11 +16,11 @@ import { describeRun, INPUT_EXIT_CODES, parseJsonLines, RobustEnv, seedFor, size
  * happens to be harmless, import cleanly. Never exit 1, never a stack.
  *
  * Most runs call the CLI's `main()` in-process (fast); a share spawns the real `bin/tac`.
- * Sizes: 150 in-process + 20 spawned runs by default; 1500 + 150 with TAC_STRESS=1.
+ * Sizes: 120 + 120 in-process and 12 spawned runs by default; 1500 + 1500 and 150 with TAC_STRESS=1.
  */
 const SEED = seedFor('fuzz-csv', 9_2026_05);
-const IN_PROCESS_RUNS = size(150, 1500);
-const SPAWNED_RUNS = size(20, 150);
+const IN_PROCESS_RUNS = size(120, 1500);
+const SPAWNED_RUNS = size(12, 150);
 
 type Kind = 'guests' | 'users';
 

@@ -247,8 +247,8 @@ export interface RunningServer {
 }
 
 /** `tac serve --port 0` on the environment's database; resolves once it listens. */
-export async function startServe(env: RobustEnv): Promise<RunningServer> {
-  const proc = spawnTac(['serve', '--port', '0', '--json'], env.env, { keepStdinOpen: true, timeoutMs: 600_000 });
+export async function startServe(env: RobustEnv, extraArgs: string[] = []): Promise<RunningServer> {
+  const proc = spawnTac(['serve', '--port', '0', '--json', ...extraArgs], env.env, { keepStdinOpen: true, timeoutMs: 600_000 });
   const errBuf: Buffer[] = [];
   proc.child.stderr!.on('data', (c: Buffer) => errBuf.push(c));
   const url = await new Promise<string>((res, rej) => {
