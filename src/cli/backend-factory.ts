@@ -1,20 +1,13 @@
-import { userInfo } from 'node:os';
 import type { Backend } from '../backends/backend.js';
 import type { RemoteBackend } from '../backends/remote.js';
 import type { TokenCache } from '../backends/token-cache.js';
 import { TacError } from '../core/errors.js';
+import { localActor } from '../store/local-actor.js';
 import { keyFilePath } from '../store/paths.js';
 import type { CommandContext } from './context.js';
 import { resolveTarget, type Target } from './target.js';
 
-/** The OS user is the actor of local changes in the audit log. */
-export function localActor(env: Record<string, string | undefined>): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return env.USER || env.USERNAME || 'unknown';
-  }
-}
+export { localActor };
 
 /** Opens the backend the command runs against: the embedded SQLite database by default. */
 export async function openBackend(ctx: CommandContext): Promise<Backend> {

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { localActor } from '../store/local-actor.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { LocalBackend } from '../backends/local.js';
@@ -17,14 +17,6 @@ export interface AgentsAdminOptions {
 }
 
 export type { AgentView, CreatedAgent };
-
-function localActor(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
 
 async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, backend: LocalBackend, actor: string) => Promise<T> | T): Promise<T> {
   const actor = opts.actor ?? localActor();
