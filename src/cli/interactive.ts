@@ -1,4 +1,5 @@
 import { TacError } from '../core/errors.js';
+import { importModule } from '../import-module.js';
 import type { CommandContext } from './context.js';
 import { usageError } from './errors.js';
 
@@ -44,7 +45,7 @@ export interface Prompts {
  * Ctrl-C (ExitPromptError) becomes exit 130 with nothing written.
  */
 export async function prompts(ctx: CommandContext): Promise<Prompts> {
-  const inq = await import('@inquirer/prompts');
+  const inq = await importModule<typeof import('@inquirer/prompts')>('@inquirer/prompts');
   const context = { input: ctx.io.stdin as NodeJS.ReadableStream, output: ctx.io.stderr as unknown as NodeJS.WritableStream };
   const guard = async <T>(p: Promise<T>): Promise<T> => {
     try {

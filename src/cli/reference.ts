@@ -52,6 +52,8 @@ export const ENVIRONMENT: readonly EnvVar[] = [
   { names: ['TAC_VERIFY_RATE_LIMIT'], description: 'tac serve: verify requests allowed per client per minute (default 600)' },
   { names: ['XDG_DATA_HOME'], description: 'data dir base: the database is $XDG_DATA_HOME/tac/tac.db' },
   { names: ['XDG_CONFIG_HOME'], description: 'config dir base: key, profiles and credentials are in $XDG_CONFIG_HOME/tac' },
+  { names: ['XDG_CACHE_HOME'], description: 'cache dir base: the compiled-code cache is in $XDG_CACHE_HOME/tac' },
+  { names: ['TAC_COMPILE_CACHE'], description: 'off: do not keep compiled code in the cache dir (commands then start ~15 ms slower)' },
   { names: ['NO_COLOR'], description: 'any non-empty value turns colour off' },
   { names: ['CLICOLOR_FORCE', 'FORCE_COLOR'], description: 'non-zero forces colour even when piped' },
   { names: ['CI'], description: 'when set, tac never prompts' },
@@ -84,6 +86,11 @@ export const FILES: readonly FileEntry[] = [
     path: '$XDG_CONFIG_HOME/tac/credentials.json',
     fallback: '~/.config/tac/credentials.json',
     description: 'client secrets, only when no OS keychain works (or TAC_KEYCHAIN=off), mode 0600',
+  },
+  {
+    path: '$XDG_CACHE_HOME/tac/compile-*.v8',
+    fallback: '~/.cache/tac; macOS ~/Library/Caches/tac; Windows %LOCALAPPDATA%\\tac',
+    description: "V8's compiled code of the CLI, one file per build and node version, mode 0600; safe to delete",
   },
 ];
 

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TacError } from '../core/errors.js';
+import { importModule } from '../import-module.js';
 
 /**
  * Where client secrets and cached tokens live: the OS keychain (keytar) when one works, else a
@@ -104,7 +105,7 @@ export interface OpenedStore {
 export async function openCredentialStore(configDir: string, env: Record<string, string | undefined>, timeoutMs = KEYCHAIN_TIMEOUT_MS): Promise<OpenedStore> {
   if (env.TAC_KEYCHAIN === 'off') return { store: new FileStore(configDir), fallbackReason: 'TAC_KEYCHAIN=off' };
   try {
-    const mod = (await import('keytar' as string)) as { default?: Keytar } & Keytar;
+    const mod = await importModule<{ default?: Keytar } & Keytar>('keytar');
     const keytar = mod.default ?? mod;
     const store = new KeychainStore(keytar, timeoutMs);
     await store.get('probe');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalid } from '../core/errors.js';
+import { importModule } from '../import-module.js';
 
 /** A profile says where commands run: a local database, or a server with the agent's client id. */
 export type Profile = { type: 'local'; db?: string } | { type: 'remote'; server: string; clientId: string; insecure?: boolean };
@@ -35,7 +36,7 @@ export function readConfig(dir: string): ConfigFile {
 
 /** `conf` is loaded only by the commands that change the configuration. */
 export async function openConfigWriter(dir: string) {
-  const { default: Conf } = await import('conf');
+  const { default: Conf } = await importModule<typeof import('conf')>('conf');
   return new Conf<ConfigFile>({
     cwd: dir,
     configName: CONFIG_NAME,

@@ -1,3 +1,5 @@
+import { importModule } from '../import-module.js';
+
 type Env = Record<string, string | undefined>;
 
 /**
@@ -27,7 +29,7 @@ export const PLAIN_STYLE: Style = { bold: plain, dim: plain, red: plain, green: 
 /** chalk is imported only when colour is on: piped runs do not pay for it. */
 export async function loadStyle(enabled: boolean): Promise<Style> {
   if (!enabled) return PLAIN_STYLE;
-  const { Chalk } = await import('chalk');
+  const { Chalk } = await importModule<typeof import('chalk')>('chalk');
   const c = new Chalk({ level: 1 });
   return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 }

@@ -6,6 +6,7 @@ import type { Policy } from '../core/policy.js';
 import type { Store } from '../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../core/types.js';
 import { MIGRATIONS } from './migrations.js';
+import { sqliteAddonPath } from './sqlite-addon.js';
 
 type Row = Record<string, unknown>;
 
@@ -34,7 +35,7 @@ export function openDatabase(path: string): Database.Database {
       // Create the file ourselves so it is 0600 from the first byte; SQLite gives -wal and -shm the same mode.
       closeSync(openSync(path, 'a', 0o600));
     }
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS, nativeBinding: sqliteAddonPath() });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

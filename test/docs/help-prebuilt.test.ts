@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rootHelp } from '../../src/cli/docs/help.js';
 import { ROOT, TAC_BIN } from './helpers.js';
 
-const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } });
+const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir(), TAC_COMPILE_CACHE: 'off' } });
 
 /** `tac --help` through commander, on a pipe. */
 const commanderHelp = () =>
@@ -42,8 +42,8 @@ describe('bin/tac fast paths (a copy of bin/tac over a stub dist)', () => {
   copyFileSync(TAC_BIN, join(dir, 'bin', 'tac'));
   copyFileSync(join(ROOT, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ version: '9.8.7', type: 'module' }));
-  const main = join(dir, 'dist', 'cli', 'main.js');
-  writeFileSync(main, "export async function main(argv) { process.stdout.write(`MAIN ${argv.join(' ')}\\n`); return 4; }\n");
+  const main = join(dir, 'dist', 'cli', 'tac.cjs');
+  writeFileSync(main, "exports.main = async function main(argv) { process.stdout.write(`MAIN ${argv.join(' ')}\\n`); return 4; };\n");
   const help = join(dir, 'dist', 'cli', 'help.txt');
   const tac = (...args: string[]) => run(process.execPath, [join(dir, 'bin', 'tac'), ...args]);
   const age = (file: string, secondsAgo: number) => {

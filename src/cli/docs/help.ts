@@ -2,8 +2,8 @@
  * `tac --help`, prebuilt: `npm run build` runs this file to write dist/cli/help.txt, the root help
  * exactly as commander prints it to a pipe (80 columns, no colour). bin/tac prints that file for a
  * bare `--help` when standard output is not a terminal, without loading the CLI, so it starts as
- * fast as node itself; it falls back to commander when the file is older than dist/cli/main.js
- * (the tree was rebuilt without it). test/docs/help-prebuilt.test.ts checks it matches commander.
+ * fast as node itself; it falls back to commander when the file is older than the bundle,
+ * dist/cli/tac.cjs (the tree was rebuilt without it). test/docs/help-prebuilt.test.ts checks it matches commander.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
