@@ -1,6 +1,7 @@
 // Process start-up: `tac --version`, `tac --help` and a local `tac generate --json`, each against
 // bare `node -e 0`, interleaved in one loop so they share the machine's load.
-import { hermeticEnv, interleaved, median, NODE, round, tac, tacCommand } from './lib.mjs';
+import { join } from 'node:path';
+import { HERE, hermeticEnv, interleaved, median, NODE, round, tac, tacCommand } from './lib.mjs';
 
 const summarize = (times, baseline) => {
   const base = median(times[baseline]);
@@ -26,7 +27,10 @@ export function coldStart({ tacBin, runs }) {
   }
 }
 
-/** `tac generate --json` on a local database that already exists (the first run creates it). */
+/**
+ * `tac generate --json` on a local database that already exists (the first run creates it), and
+ * floor-generate.cjs: the same database work with nothing else, the least such a process costs.
+ */
 export function generate({ tacBin, runs }) {
   const h = hermeticEnv('generate');
   try {
@@ -34,6 +38,7 @@ export function generate({ tacBin, runs }) {
     const times = interleaved({
       node: [NODE, ['-e', '0']],
       generate: tacCommand(tacBin, ['generate', '--user', 'alice', '--verified-by', 'callback', '--json']),
+      floor: [NODE, [join(HERE, 'floor-generate.cjs'), h.home]],
     }, runs, h.env);
     return summarize(times, 'node');
   } finally {

@@ -72,7 +72,7 @@ const judge = (name, value) => {
 
 if (only.has('cold')) {
   const help = join(root, 'dist', 'cli', 'help.txt');
-  results.prebuiltHelp = existsSync(help) && statSync(help).mtimeMs >= statSync(join(root, 'dist', 'cli', 'main.js')).mtimeMs;
+  results.prebuiltHelp = existsSync(help) && statSync(help).mtimeMs >= statSync(join(root, 'dist', 'cli', 'tac.cjs')).mtimeMs;
   if (!results.prebuiltHelp) log('warning: dist/cli/help.txt is missing or older than dist: `tac --help` runs commander (run `npm run build`)');
   log(`cold start: ${o.runs} runs each, interleaved`);
   results.cold = coldStart({ tacBin, runs: Number(o.runs) });
@@ -132,6 +132,7 @@ function markdown(r) {
   }
   if (r.generate) {
     row('`tac generate --json`, local (median)', `${r.generate.generate.medianMs} ms`, `\`node -e 0\` ${r.generate.node.medianMs} ms`, `${r.generate.generate.ratio}×`, 'generate');
+    row('floor: the same SQLite write in a 20-line script (floor-generate.cjs)', `${r.generate.floor.medianMs} ms`, `\`node -e 0\` ${r.generate.node.medianMs} ms`, `${r.generate.floor.ratio}×`, 'none');
   }
   if (r.serve) {
     const s = r.serve;
