@@ -8,6 +8,7 @@ import type { LocalBackend } from '../backends/local.js';
 import { SCOPES } from '../core/agents.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { TacError } from '../core/errors.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
 import { authHook } from './auth.js';
 import type { ServerContext } from './context.js';
@@ -59,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     agents: new AgentService(opts.backend.store, clock, opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
     clock,
     log,
+    writes: new GroupCommit(opts.backend.store),
   };
 
   const app = Fastify({

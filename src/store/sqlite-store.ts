@@ -10,6 +10,12 @@ import { sqliteAddonPath } from './sqlite-addon.js';
 
 type Row = Record<string, unknown>;
 
+/** How one function of a group commit ended (see SqliteStore.transactionBatch). */
+export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Thrown out of a batch whose transaction SQLite already rolled back, to start it again. */
+class BatchLost extends Error {}
+
 /** Waiting this long for a writer lock means concurrent CLIs and a server never see SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 15_000;
 /** WAL pages between automatic checkpoints during bulk writes (the default is 1,000 pages of 4 KiB). */
@@ -92,6 +98,52 @@ export class SqliteStore implements Store {
     if (this.db.inTransaction) return fn();
     this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
     return this.runInTransaction.immediate(fn) as T;
+  }
+
+  /**
+   * Group commit: runs every function in its own SAVEPOINT inside ONE IMMEDIATE transaction, in
+   * order, so the result is exactly that of running them one after another, but the WAL is written
+   * and committed once. A function that throws rolls back only its own savepoint. Returns each
+   * outcome once the shared COMMIT has succeeded; when the COMMIT fails, every function that had
+   * succeeded gets that error (nothing of theirs is committed). Used by GroupCommit (group-commit.ts).
+   */
+  transactionBatch(fns: readonly (() => unknown)[]): BatchOutcome[] {
+    if (this.db.inTransaction) throw new Error('transactionBatch cannot run inside a transaction');
+    const out: BatchOutcome[] = new Array(fns.length);
+    let todo = fns.map((_, i) => i);
+    this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
+    const inSavepoint = this.runInTransaction;
+    while (todo.length) {
+      const done: number[] = [];
+      let rest: number[] = [];
+      try {
+        inSavepoint.immediate(() => {
+          for (let k = 0; k < todo.length; k++) {
+            const i = todo[k]!;
+            try {
+              out[i] = { ok: true, value: inSavepoint(fns[i]!) };
+              done.push(i);
+            } catch (error) {
+              out[i] = { ok: false, error };
+              // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) make SQLite roll back the whole
+              // transaction: the others' work is gone too, so run them again in a new one.
+              if (!this.db.inTransaction) {
+                rest = [...done, ...todo.slice(k + 1)];
+                throw new BatchLost();
+              }
+            }
+          }
+        });
+      } catch (e) {
+        if (!(e instanceof BatchLost)) {
+          // BEGIN or COMMIT failed: nothing was committed. Functions that failed keep their own error.
+          for (const i of todo) if (out[i] === undefined || out[i]!.ok) out[i] = { ok: false, error: e };
+          rest = [];
+        }
+      }
+      todo = rest;
+    }
+    return out;
   }
 
   close(): void {

@@ -22,5 +22,5 @@ export const agentRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToT
   app.delete('/v1/agents/:clientId', {
     ...revoke,
     schema: { ...revoke.schema, params: S.ClientIdParams, response: { 200: S.AgentRevokeResult, ...problems } },
-  }, async (req) => ctx.agents.revoke(actingFor(ctx, req), req.params.clientId));
+  }, async (req) => ctx.writes.run(() => ctx.agents.revoke(actingFor(ctx, req), req.params.clientId)));
 };

@@ -11,7 +11,7 @@ export const guestRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToT
   app.post('/v1/guests', {
     ...create,
     schema: { ...create.schema, body: S.GuestRequest, response: { 201: S.IssuedTac, ...problems } },
-  }, async (req, reply) => reply.code(201).send(serviceFor(ctx, req).createGuest(req.body)));
+  }, async (req, reply) => reply.code(201).send(await ctx.writes.run(() => serviceFor(ctx, req).createGuest(req.body))));
 
   const imp = doc('guests:write', 'guests', 'Import a batch of guests',
     'One transaction per batch. Existing emails fail the batch, are skipped or (guests only) get a new TAC, as onExisting says.');
@@ -19,5 +19,5 @@ export const guestRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToT
     ...imp,
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     schema: { ...imp.schema, body: S.GuestImportRequest, response: { 200: arrayOf(S.GuestImportResult), ...problems } },
-  }, async (req) => serviceFor(ctx, req).importGuestBatch(req.body.rows, req.body.onExisting));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).importGuestBatch(req.body.rows, req.body.onExisting)));
 };

@@ -23,13 +23,13 @@ export const policyRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaTo
 
   const put = doc('policy:write', 'policy', 'Replace the whole policy', 'Every field is required.');
   app.put('/v1/policy', { ...put, validatorCompiler: coreValidates, schema: { ...put.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
-    async (req) => open(serviceFor(ctx, req).replacePolicy(req.body)));
+    async (req) => open(await ctx.writes.run(() => serviceFor(ctx, req).replacePolicy(req.body))));
 
   const patch = doc('policy:write', 'policy', 'Change some policy fields');
   app.patch('/v1/policy', { ...patch, validatorCompiler: coreValidates, schema: { ...patch.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },
-    async (req) => open(serviceFor(ctx, req).updatePolicy(req.body)));
+    async (req) => open(await ctx.writes.run(() => serviceFor(ctx, req).updatePolicy(req.body))));
 
   const reset = doc('policy:write', 'policy', 'Reset the policy to the defaults');
   app.post('/v1/policy/reset', { ...reset, schema: { ...reset.schema, response: { 200: S.Policy, ...problems } } },
-    async (req) => open(serviceFor(ctx, req).resetPolicy()));
+    async (req) => open(await ctx.writes.run(() => serviceFor(ctx, req).resetPolicy())));
 };

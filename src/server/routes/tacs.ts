@@ -14,7 +14,7 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
     ...issue,
     schema: { ...issue.schema, body: S.IssueRequest, response: { 201: S.IssuedTac, ...problems } },
   }, async (req, reply) => // verifiedBy is checked by the core (same message as the CLI), hence the cast.
-    reply.code(201).send(serviceFor(ctx, req).issueTac(req.body as IssueInput)));
+    reply.code(201).send(await ctx.writes.run(() => serviceFor(ctx, req).issueTac(req.body as IssueInput))));
 
   const list = doc('tacs:read', 'tacs', 'List TACs', 'Newest first; status is derived at read time.');
   app.get('/v1/tacs', {
@@ -32,13 +32,13 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
   app.delete('/v1/tacs/:id', {
     ...revoke,
     schema: { ...revoke.schema, params: S.IdParams, response: { 200: S.RevokeResult, ...problems } },
-  }, async (req) => serviceFor(ctx, req).revokeTac(req.params.id));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).revokeTac(req.params.id)));
 
   const revokeUser = doc('tacs:write', 'tacs', 'Revoke every live TAC of a user');
   app.delete('/v1/users/:ref/tacs', {
     ...revokeUser,
     schema: { ...revokeUser.schema, params: S.RefParams, response: { 200: arrayOf(S.Tac), ...problems } },
-  }, async (req) => serviceFor(ctx, req).revokeUserTacs(req.params.ref));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).revokeUserTacs(req.params.ref)));
 
   const verify = doc('tacs:verify', 'tacs', 'Verify a code for a user (relying apps)',
     'Always 200 with a verdict for a well-formed request; failures count toward the user\'s lockout. Rate limited per client.');
@@ -53,7 +53,7 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
       },
     },
     schema: { ...verify.schema, body: S.VerifyRequest, response: { 200: S.Verdict, ...problems } },
-  }, async (req) => serviceFor(ctx, req).verify(req.body.user, req.body.code));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).verify(req.body.user, req.body.code)));
 
   const purge = doc('policy:write', 'tacs', 'Delete finished TACs older than the policy\'s purgeAfterDays');
   app.post('/v1/purge', {
@@ -63,5 +63,5 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
       req.body ??= {};
     },
     schema: { ...purge.schema, body: S.PurgeRequest, response: { 200: S.PurgeResult, ...problems } },
-  }, async (req) => serviceFor(ctx, req).purge(Boolean(req.body.dryRun)));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).purge(Boolean(req.body.dryRun))));
 };

@@ -17,14 +17,14 @@ export const userRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs
   app.post('/v1/users', {
     ...create,
     schema: { ...create.schema, body: S.NewUser, response: { 201: S.User, ...problems } },
-  }, async (req, reply) => reply.code(201).send(serviceFor(ctx, req).addUser(req.body)));
+  }, async (req, reply) => reply.code(201).send(await ctx.writes.run(() => serviceFor(ctx, req).addUser(req.body))));
 
   const imp = doc('users:write', 'users', 'Import a batch of users', 'One transaction: every row is created or skipped, or none is.');
   app.post('/v1/users/import', {
     ...imp,
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     schema: { ...imp.schema, body: S.UserImportRequest, response: { 200: arrayOf(S.UserImportResult), ...problems } },
-  }, async (req) => serviceFor(ctx, req).importUserBatch(req.body.rows, req.body.onExisting));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).importUserBatch(req.body.rows, req.body.onExisting)));
 
   const existing = doc('users:read', 'users', 'Which of these emails already belong to a user', 'Import pre-check.');
   app.post('/v1/users/existing', {
@@ -43,19 +43,19 @@ export const userRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs
   app.post('/v1/users/:ref/unlock', {
     ...unlock,
     schema: { ...unlock.schema, params: S.RefParams, response: { 200: S.User, ...problems } },
-  }, async (req) => serviceFor(ctx, req).unlockUser(req.params.ref));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).unlockUser(req.params.ref)));
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
     const d = doc('users:write', 'users', disabled ? 'Disable a user (revokes their live TAC)' : 'Enable a user');
     app.post(`/v1/users/:ref/${action}`, {
       ...d,
       schema: { ...d.schema, params: S.RefParams, response: { 200: S.User, ...problems } },
-    }, async (req) => serviceFor(ctx, req).setUserDisabled(req.params.ref, disabled));
+    }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).setUserDisabled(req.params.ref, disabled)));
   }
 
   const del = doc('users:write', 'users', 'Delete a user (revokes their live TAC; audit rows stay)');
   app.delete('/v1/users/:ref', {
     ...del,
     schema: { ...del.schema, params: S.RefParams, response: { 200: S.User, ...problems } },
-  }, async (req) => serviceFor(ctx, req).deleteUser(req.params.ref));
+  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).deleteUser(req.params.ref)));
 };
