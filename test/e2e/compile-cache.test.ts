@@ -91,13 +91,17 @@ describe('compile cache across rebuilds (a copy of bin/tac over a stub bundle)',
   const cacheHome = join(home, 'stub-cache');
   const tac = () => tacIn(join(dir, 'bin', 'tac'), cacheHome, ['anything']);
 
-  it('a rebuilt bundle of the same length gets its own cache and runs its own code', () => {
+  it('a rebuilt bundle of the same length gets its own cache, runs its own code, and replaces the old cache', () => {
     stub('AAAA');
     expect(tac().stdout).toBe('AAAA\n');
     expect(tac().stdout).toBe('AAAA\n');
+    const [before] = cacheFiles(cacheHome);
     stub('BBBB');
     expect(tac().stdout).toBe('BBBB\n');
-    expect(cacheFiles(cacheHome)).toHaveLength(2);
+    expect(tac().stdout).toBe('BBBB\n');
+    const after = cacheFiles(cacheHome);
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before);
   });
 
   it('lends import() to the bundle for ES-module-only packages', () => {
