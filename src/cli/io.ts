@@ -11,7 +11,21 @@ export interface IO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-export const processIO = (): IO => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+/**
+ * The process's own streams, each created on first use: node builds process.stdin and friends
+ * lazily (a stream over a pipe or a file costs a few ms), and most commands never read stdin.
+ */
+export const processIO = (): IO => ({
+  get stdout() {
+    return process.stdout;
+  },
+  get stderr() {
+    return process.stderr;
+  },
+  get stdin() {
+    return process.stdin;
+  },
+});
 
 /** Reads standard input up to the first newline (or its end) without echoing anything. */
 export async function readFirstLine(stdin: NodeJS.ReadableStream, maxBytes = 64 * 1024): Promise<string> {
