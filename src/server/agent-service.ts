@@ -9,6 +9,7 @@ import type { TacService } from '../core/service.js';
 import { truncate } from '../core/duration.js';
 import { AgentsStore, type AgentRecord, type TokenGrant } from '../store/agents-store.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import { GrantCache } from './grant-cache.js';
 
 export type { AgentView, CreatedAgent };
 
@@ -35,6 +36,7 @@ export const viewAgent = (a: AgentRecord): AgentView => ({
  */
 export class AgentService {
   private readonly agents: AgentsStore;
+  private readonly grants: GrantCache;
 
   constructor(
     private readonly store: SqliteStore,
@@ -42,6 +44,7 @@ export class AgentService {
     private readonly tokenTtlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
   ) {
     this.agents = new AgentsStore(store.db);
+    this.grants = new GrantCache(() => store.dataVersion());
   }
 
   async create(acting: Acting, input: { name: unknown; role: unknown }): Promise<CreatedAgent> {
@@ -82,6 +85,8 @@ export class AgentService {
       if (a.revokedAt) return { agent: viewAgent(a), changed: false };
       const at = iso(this.clock.now());
       this.agents.revokeAgent(a.clientId, at);
+      // Before the commit, so no request can be authenticated from the cache in between.
+      this.grants.clear();
       acting.service.recordEvent({ action: 'agent.revoked', details: { clientId: a.clientId, name: a.name, role: a.role } });
       return { agent: viewAgent({ ...a, revokedAt: at }), changed: true };
     });
@@ -117,7 +122,13 @@ export class AgentService {
   /** The grant behind a bearer token, or undefined when it is unknown, expired or its agent revoked. */
   authenticate(token: string): TokenGrant | undefined {
     if (!token) return undefined;
-    return this.agents.findLiveToken(hashToken(token), iso(this.clock.now()));
+    const hash = hashToken(token);
+    const now = this.clock.now();
+    const cached = this.grants.get(hash, now.getTime());
+    if (cached) return cached;
+    const grant = this.agents.findLiveToken(hash, iso(now));
+    if (grant) this.grants.set(hash, grant, now.getTime());
+    return grant;
   }
 }
 

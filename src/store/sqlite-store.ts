@@ -84,6 +84,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** One transaction wrapper for every call (better-sqlite3 builds a new one per db.transaction()). */
   private runInTransaction?: Database.Transaction<(fn: () => unknown) => unknown>;
+  private dataVersionStmt?: Database.Statement;
 
   constructor(readonly db: Database.Database) {}
 
@@ -144,6 +145,15 @@ export class SqliteStore implements Store {
       todo = rest;
     }
     return out;
+  }
+
+  /**
+   * PRAGMA data_version: changes whenever another connection (another process) has committed to
+   * the database since the last call on this one; this connection's own commits do not change it.
+   */
+  dataVersion(): number {
+    this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck();
+    return this.dataVersionStmt.get() as number;
   }
 
   close(): void {
