@@ -34,4 +34,12 @@ export interface Store {
 
   appendAudit(e: NewAuditEvent): AuditEvent;
   queryAudit(q: AuditQuery): AuditEvent[];
+
+  // Imports: a batch of rows at a time.
+  /** The users whose email equals each of `emails` (case-insensitively), keyed by the string looked up. */
+  usersByEmail(emails: readonly string[]): Map<string, User>;
+  /** Whether any of these usernames (case-insensitively) or phone numbers belongs to a user. */
+  anyTaken(usernames: readonly string[], phones: readonly string[]): boolean;
+  /** Inserts users, then TACs, then audit events (in order), many rows per statement. */
+  insertMany(rows: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): void;
 }

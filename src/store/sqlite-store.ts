@@ -31,6 +31,15 @@ const TAC_COLUMNS: Record<keyof TacRecord, string> = {
   revokedAt: 'revoked_at', revokedReason: 'revoked_reason', reason: 'reason', createdBy: 'created_by',
 };
 const BOOLEAN_KEYS = new Set(['guest', 'disabled', 'caseSensitive', 'oneTime']);
+/** Column order of the multi-row INSERTs of imports (SqliteStore.insertMany). */
+const USER_INSERT = ['id', 'username', 'email', 'phone', 'name', 'guest', 'disabled', 'failed_attempts', 'locked_until', 'created_at', 'updated_at'];
+const TAC_INSERT = [
+  'id', 'user_id', 'code_hash', 'case_sensitive', 'created_at', 'starts_at', 'expires_at', 'one_time', 'use_count', 'last_used_at',
+  'revoked_at', 'revoked_reason', 'reason', 'created_by',
+];
+const AUDIT_INSERT = ['at', 'actor', 'action', 'user_id', 'tac_id', 'outcome', 'reason', 'details'];
+/** Rows per multi-row INSERT: 64 × 14 columns stays far below SQLite's limit of bound parameters. */
+const ROWS_PER_INSERT = 64;
 
 /** Opens (creating with mode 0600 and migrating on first use) the SQLite database at `path`. */
 export function openDatabase(path: string): Database.Database {
@@ -278,6 +287,45 @@ export class SqliteStore implements Store {
       userId: (r.user_id as string) ?? null, tacId: (r.tac_id as string) ?? null, outcome: r.outcome as AuditEvent['outcome'],
       reason: (r.reason as string) ?? null, details: JSON.parse(r.details as string) as Record<string, unknown>,
     }));
+  }
+
+  // ---- imports
+
+  usersByEmail(emails: readonly string[]): Map<string, User> {
+    const rows = this.stmt('SELECT j.value AS k, u.* FROM json_each(?) j JOIN users u ON u.email = j.value COLLATE NOCASE').all(JSON.stringify(emails)) as Row[];
+    return new Map(rows.map((r) => [r.k as string, fromRow<User>(USER_COLUMNS, r)!]));
+  }
+
+  anyTaken(usernames: readonly string[], phones: readonly string[]): boolean {
+    const taken = this.stmt(
+      `SELECT 1 FROM json_each(@usernames) j JOIN users u ON u.username = j.value COLLATE NOCASE
+       UNION ALL SELECT 1 FROM json_each(@phones) j JOIN users u ON u.phone = j.value LIMIT 1`,
+    ).get({ usernames: JSON.stringify(usernames), phones: JSON.stringify(phones) });
+    return taken !== undefined;
+  }
+
+  insertMany({ users, tacs, audit }: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): void {
+    this.insertRows('users', USER_INSERT, users, (u, v) => {
+      v.push(u.id, u.username, u.email, u.phone, u.name, u.guest ? 1 : 0, u.disabled ? 1 : 0, u.failedAttempts, u.lockedUntil, u.createdAt, u.updatedAt);
+    });
+    this.insertRows('tacs', TAC_INSERT, tacs, (t, v) => {
+      v.push(t.id, t.userId, t.codeHash, t.caseSensitive ? 1 : 0, t.createdAt, t.startsAt, t.expiresAt, t.oneTime ? 1 : 0, t.useCount,
+        t.lastUsedAt, t.revokedAt, t.revokedReason, t.reason, t.createdBy);
+    });
+    this.insertRows('audit', AUDIT_INSERT, audit, (e, v) => {
+      v.push(e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details));
+    });
+  }
+
+  /** Multi-row INSERTs of up to ROWS_PER_INSERT rows each: one statement step instead of one per row. */
+  private insertRows<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T, out: unknown[]) => void): void {
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const n = Math.min(ROWS_PER_INSERT, rows.length - start);
+      const v: unknown[] = [];
+      for (let i = start; i < start + n; i++) values(rows[i]!, v);
+      const one = `(${columns.map(() => '?').join(', ')})`;
+      this.stmt(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`).run(v);
+    }
   }
 
   // ---- helpers
