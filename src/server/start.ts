@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { LocalBackend } from '../backends/local.js';
 import type { Clock } from '../core/clock.js';
 import { TacError } from '../core/errors.js';
+import { checkpointInBackground } from '../store/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
 import { RequestLog, type LogSink } from './request-log.js';
 
@@ -62,6 +63,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
   const server = app;
+  const checkpoints = checkpointInBackground(backend.store, opts.dbPath, (e) => {
+    log.warn('background checkpoints stopped; the server checkpoints in the request path', { message: e.message });
+  });
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${(server.server.address() as AddressInfo).port}`;
   log.info('listening', { url, db: opts.dbPath, tls: Boolean(https) });
   if (!https && !isLoopback(host)) {
@@ -83,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     try {
       await server.close();
     } finally {
+      await checkpoints.stop();
       await backend.close();
     }
     log.info('stopped');
