@@ -68,12 +68,13 @@ export class DuplicateTracker {
   /** Registers a row's values; returns false when one of them may repeat an earlier row's (see `candidates`). */
   check(line: number, fields: Record<string, string | null | undefined>): boolean {
     let clean = true;
-    for (const [field, value] of Object.entries(fields)) {
+    for (const field in fields) {
+      const value = fields[field];
       if (!value) continue;
-      for (const firstLine of this.add(`${field}\u0000${value.toLowerCase()}`, line)) {
-        this.candidates.push({ line, field, value, firstLine });
-        clean = false;
-      }
+      const same = this.add(field, value.toLowerCase(), line);
+      if (same === undefined) continue;
+      for (const firstLine of same) this.candidates.push({ line, field, value, firstLine });
+      clean = false;
     }
     return clean;
   }
@@ -102,16 +103,19 @@ export class DuplicateTracker {
   }
 
   /**
-   * Inserts the value's hash and returns the earlier lines with the same hash (almost always none).
+   * Inserts the hash of the field and value and returns the earlier lines with the same hash
+   * (almost always none: undefined).
    * Inserted even then, so a value that only collided is still found by the rows that repeat it.
    */
-  private add(key: string, line: number): number[] {
-    const [h, l] = hash64(key);
+  private add(field: string, value: string, line: number): number[] | undefined {
+    hash64(field, value);
+    const h = hashed.hi;
+    const l = hashed.lo;
     const mask = this.lines.length - 1;
-    const same: number[] = [];
+    let same: number[] | undefined;
     let i = l & mask;
     while (this.lines[i] !== 0) {
-      if (this.hi[i] === h && this.lo[i] === l) same.push(this.lines[i]!);
+      if (this.hi[i] === h && this.lo[i] === l) (same ??= []).push(this.lines[i]!);
       i = (i + 1) & mask;
     }
     this.hi[i] = h;
@@ -138,12 +142,18 @@ export class DuplicateTracker {
   }
 }
 
-/** Two 32-bit lanes of cyrb53 (a fast, well-mixed non-cryptographic string hash): 64 bits. */
-function hash64(s: string): [number, number] {
+/** The result of hash64, in one reused object (no array per value). */
+const hashed = { hi: 0, lo: 0 };
+
+/**
+ * Two 32-bit lanes of cyrb53 (a fast, well-mixed non-cryptographic string hash) over the field, a
+ * NUL and the value, without joining them: 64 bits, into `hashed`.
+ */
+function hash64(field: string, value: string): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
+  for (let i = 0; i <= field.length + value.length; i++) {
+    const ch = i < field.length ? field.charCodeAt(i) : i === field.length ? 0 : value.charCodeAt(i - field.length - 1);
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
   }
@@ -151,5 +161,6 @@ function hash64(s: string): [number, number] {
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return [h2 >>> 0, h1 >>> 0];
+  hashed.hi = h2 >>> 0;
+  hashed.lo = h1 >>> 0;
 }

@@ -31,7 +31,10 @@ export const run: Handler = async (ctx, { args, opts }) => {
       open,
       {
         checkHeader: (cols) => checkHeader(cols, GUEST_CSV),
-        fromCsv: (rec, line) => ({ ...guestFromCsv(rec, line), ...options }),
+        fromCsv: (rec, line) => {
+          const g = guestFromCsv(rec, line);
+          return { email: g.email, username: g.username, phone: g.phone, name: g.name, ttl: options.ttl, startsAt: options.startsAt, oneTime: options.oneTime };
+        },
         uniqueFields: (g) => ({ email: g.email, username: g.username, phone: g.phone }),
         existingConflict: (ex, line) => {
           if (onExisting === 'skip') return undefined;
