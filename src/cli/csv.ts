@@ -39,7 +39,7 @@ export async function csvSource(file: string, stdin: NodeJS.ReadableStream): Pro
 }
 
 /**
- * Streams records with their line numbers. Handles a UTF-8 BOM, quoted fields with commas and
+ * Streams records with their line numbers, a few hundred at a time. Handles a UTF-8 BOM, quoted fields with commas and
  * newlines, empty lines, and refuses oversized records; the header row is checked by `checkHeader`.
  *
  * Plain files are read by a small parser of the common form of CSV (`FastCsv`, about ten times
@@ -47,15 +47,13 @@ export async function csvSource(file: string, stdin: NodeJS.ReadableStream): Pro
  * reads the file again from the start and takes over after the records already given. So results,
  * line numbers and error messages are csv-parse's in every case.
  */
-export async function* readCsv(open: () => Readable, checkHeader: (columns: string[]) => void): AsyncGenerator<CsvRecord> {
+export async function* readCsv(open: () => Readable, checkHeader: (columns: string[]) => void): AsyncGenerator<CsvRecord[]> {
   let given = 0;
   const source = open();
   try {
     for await (const records of fastCsv(source, checkHeader)) {
-      for (const r of records) {
-        given++;
-        yield r;
-      }
+      given += records.length;
+      yield records;
     }
     return;
   } catch (e) {
@@ -65,7 +63,7 @@ export async function* readCsv(open: () => Readable, checkHeader: (columns: stri
   }
   for await (const r of parseCsv(open, checkHeader)) {
     if (given > 0) given--;
-    else yield r;
+    else yield [r];
   }
 }
 

@@ -50,21 +50,23 @@ export async function runImport<T extends { email: string }, R>(
     pending = [];
   };
 
-  for await (const { line, record } of readCsv(open, plan.checkHeader)) {
-    rows++;
-    try {
-      const row = plan.fromCsv(record, line);
-      // A row that may repeat an earlier one is checked against existing accounts only if it does not.
-      if (dupes.check(line, plan.uniqueFields(row))) pending.push({ line, email: row.email });
-      else suspects.set(line, row.email);
-      if (pending.length >= BATCH_SIZE) await checkExisting();
-    } catch (e) {
-      if (!isTacError(e)) throw e;
-      errors.push({ line, error: e });
-    }
-    if (errors.length + suspects.size > MAX_REPORTED_ERRORS) {
-      stopped = true;
-      break;
+  read: for await (const records of readCsv(open, plan.checkHeader)) {
+    for (const { line, record } of records) {
+      rows++;
+      try {
+        const row = plan.fromCsv(record, line);
+        // A row that may repeat an earlier one is checked against existing accounts only if it does not.
+        if (dupes.check(line, plan.uniqueFields(row))) pending.push({ line, email: row.email });
+        else suspects.set(line, row.email);
+        if (pending.length >= BATCH_SIZE) await checkExisting();
+      } catch (e) {
+        if (!isTacError(e)) throw e;
+        errors.push({ line, error: e });
+      }
+      if (errors.length + suspects.size > MAX_REPORTED_ERRORS) {
+        stopped = true;
+        break read;
+      }
     }
   }
   await checkExisting();
@@ -73,9 +75,11 @@ export async function runImport<T extends { email: string }, R>(
     const wanted = dupes.linesToConfirm();
     const earlier = new Map<number, Record<string, string | null | undefined>>();
     const last = Math.max(...wanted);
-    for await (const { line, record } of readCsv(open, plan.checkHeader)) {
-      if (wanted.has(line)) earlier.set(line, plan.uniqueFields(plan.fromCsv(record, line)));
-      if (line >= last) break;
+    confirm: for await (const records of readCsv(open, plan.checkHeader)) {
+      for (const { line, record } of records) {
+        if (wanted.has(line)) earlier.set(line, plan.uniqueFields(plan.fromCsv(record, line)));
+        if (line >= last) break confirm;
+      }
     }
     const { errors: duplicates, cleared } = dupes.confirm(earlier);
     errors.push(...duplicates);
@@ -104,9 +108,11 @@ export async function runImport<T extends { email: string }, R>(
     batch = [];
   };
   try {
-    for await (const { line, record } of readCsv(open, plan.checkHeader)) {
-      batch.push({ line, input: plan.fromCsv(record, line) });
-      if (batch.length >= BATCH_SIZE) await flush();
+    for await (const records of readCsv(open, plan.checkHeader)) {
+      for (const { line, record } of records) {
+        batch.push({ line, input: plan.fromCsv(record, line) });
+        if (batch.length >= BATCH_SIZE) await flush();
+      }
     }
     await flush();
   } finally {

@@ -91,6 +91,8 @@ function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | 
 
 export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
+  /** SqliteStore.insertRows: by table and number of rows. */
+  private readonly multiRowInserts = new Map<string, { stmt: Database.Statement; params: unknown[] }>();
   /** One transaction wrapper for every call (better-sqlite3 builds a new one per db.transaction()). */
   private runInTransaction?: Database.Transaction<(fn: () => unknown) => unknown>;
   private dataVersionStmt?: Database.Statement;
@@ -305,26 +307,39 @@ export class SqliteStore implements Store {
   }
 
   insertMany({ users, tacs, audit }: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): void {
-    this.insertRows('users', USER_INSERT, users, (u, v) => {
-      v.push(u.id, u.username, u.email, u.phone, u.name, u.guest ? 1 : 0, u.disabled ? 1 : 0, u.failedAttempts, u.lockedUntil, u.createdAt, u.updatedAt);
+    this.insertRows('users', USER_INSERT, users, (u, v, k) => {
+      v[k] = u.id; v[k + 1] = u.username; v[k + 2] = u.email; v[k + 3] = u.phone; v[k + 4] = u.name; v[k + 5] = u.guest ? 1 : 0;
+      v[k + 6] = u.disabled ? 1 : 0; v[k + 7] = u.failedAttempts; v[k + 8] = u.lockedUntil; v[k + 9] = u.createdAt; v[k + 10] = u.updatedAt;
     });
-    this.insertRows('tacs', TAC_INSERT, tacs, (t, v) => {
-      v.push(t.id, t.userId, t.codeHash, t.caseSensitive ? 1 : 0, t.createdAt, t.startsAt, t.expiresAt, t.oneTime ? 1 : 0, t.useCount,
-        t.lastUsedAt, t.revokedAt, t.revokedReason, t.reason, t.createdBy);
+    this.insertRows('tacs', TAC_INSERT, tacs, (t, v, k) => {
+      v[k] = t.id; v[k + 1] = t.userId; v[k + 2] = t.codeHash; v[k + 3] = t.caseSensitive ? 1 : 0; v[k + 4] = t.createdAt; v[k + 5] = t.startsAt;
+      v[k + 6] = t.expiresAt; v[k + 7] = t.oneTime ? 1 : 0; v[k + 8] = t.useCount; v[k + 9] = t.lastUsedAt; v[k + 10] = t.revokedAt;
+      v[k + 11] = t.revokedReason; v[k + 12] = t.reason; v[k + 13] = t.createdBy;
     });
-    this.insertRows('audit', AUDIT_INSERT, audit, (e, v) => {
-      v.push(e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details));
+    this.insertRows('audit', AUDIT_INSERT, audit, (e, v, k) => {
+      v[k] = e.at; v[k + 1] = e.actor; v[k + 2] = e.action; v[k + 3] = e.userId; v[k + 4] = e.tacId; v[k + 5] = e.outcome; v[k + 6] = e.reason;
+      v[k + 7] = JSON.stringify(e.details);
     });
   }
 
-  /** Multi-row INSERTs of up to ROWS_PER_INSERT rows each: one statement step instead of one per row. */
-  private insertRows<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T, out: unknown[]) => void): void {
+  /**
+   * Multi-row INSERTs of up to ROWS_PER_INSERT rows each: one statement step instead of one per row.
+   * Each size of statement is prepared once, with an array of its parameters that is reused.
+   */
+  private insertRows<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T, out: unknown[], at: number) => void): void {
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const n = Math.min(ROWS_PER_INSERT, rows.length - start);
-      const v: unknown[] = [];
-      for (let i = start; i < start + n; i++) values(rows[i]!, v);
-      const one = `(${columns.map(() => '?').join(', ')})`;
-      this.stmt(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`).run(v);
+      const key = `${table}/${n}`;
+      let insert = this.multiRowInserts.get(key);
+      if (!insert) {
+        const one = `(${columns.map(() => '?').join(', ')})`;
+        const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
+        this.multiRowInserts.set(key, (insert = { stmt: this.db.prepare(sql), params: new Array<unknown>(n * columns.length) }));
+      }
+      const { stmt, params } = insert;
+      for (let i = 0; i < n; i++) values(rows[start + i]!, params, i * columns.length);
+      stmt.run(params);
+      params.fill(null);
     }
   }
 

@@ -9,10 +9,10 @@ const header = (cols: string[]) => {
 
 type Outcome = { records: CsvRecord[]; error?: string };
 
-async function collect(gen: AsyncGenerator<CsvRecord>): Promise<Outcome> {
+async function collect(gen: AsyncGenerator<CsvRecord | CsvRecord[]>): Promise<Outcome> {
   const records: CsvRecord[] = [];
   try {
-    for await (const r of gen) records.push(r);
+    for await (const r of gen) records.push(...(Array.isArray(r) ? r : [r]));
   } catch (e) {
     return { records, error: (e as Error).message };
   }
