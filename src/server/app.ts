@@ -30,6 +30,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Request log sink (one JSON line per request); process.stderr by default. */
   stderr?: LogSink;
+  /** Write the request log once per event-loop turn (tac serve); flushed when the app closes. */
+  bufferLog?: boolean;
   tokenTtlSeconds?: number;
   /** Failed token requests allowed per client id and per address before 429 (default 10 per 15 minutes). */
   tokenFailureLimit?: FailureLimit;
@@ -54,7 +56,7 @@ const VERSION = (createRequire(import.meta.url)('../../package.json') as { versi
  */
 export async function buildApp(opts: AppOptions): Promise<TacServer> {
   const clock = opts.clock ?? systemClock;
-  const log = new RequestLog(opts.stderr ?? process.stderr);
+  const log = new RequestLog(opts.stderr ?? process.stderr, { buffered: opts.bufferLog });
   const ctx: ServerContext = {
     backend: opts.backend,
     agents: new AgentService(opts.backend.store, clock, opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
@@ -127,16 +129,19 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  app.addHook('onClose', async () => log.flush());
 
-  app.addHook('onSend', async (req, reply) => {
+  // Callback-style hooks (not async): no promise and microtask per request on the hot path.
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close');
     reply.header('X-Request-Id', req.id);
     reply.header('X-Content-Type-Options', 'nosniff');
     // Responses carry personal data and sometimes a code: no cache may keep them.
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     log.info('request', {
       reqId: req.id,
       agent: req.agent?.name ?? null,
@@ -146,6 +151,7 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
     });
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {

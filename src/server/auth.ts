@@ -35,23 +35,24 @@ export const security = (access: RouteAccess) =>
 /**
  * onRequest hook: authenticates the bearer token (RFC 6750) and checks the route's scope before
  * the body is even read, so anonymous callers cannot make the server parse anything.
+ * Callback-style (no promise per request): a refusal sends its answer and does not call `done`.
  */
 export function authHook(ctx: ServerContext) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     const access = req.routeOptions.config.access;
-    if (access === undefined || access === 'public') return;
+    if (access === undefined || access === 'public') return done();
     const header = req.headers.authorization ?? '';
     const m = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
     if (!m) {
       reply.header('WWW-Authenticate', `Bearer realm="${REALM}"`);
       sendProblem(reply, problem('unauthenticated', 'missing bearer token: get one from POST /oauth/token with your client credentials (run tac login)'));
-      return reply;
+      return;
     }
     const grant = ctx.agents.authenticate(m[1]!);
     if (!grant) {
       reply.header('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="the access token is invalid, expired or revoked"`);
       sendProblem(reply, problem('unauthenticated', 'the access token is invalid, expired or revoked: get a new one (run tac login)'));
-      return reply;
+      return;
     }
     req.agent = {
       clientId: grant.agent.clientId, name: grant.agent.name, role: grant.agent.role, scopes: grant.scopes.filter(isScope), tokenExpiresAt: grant.expiresAt,
@@ -61,9 +62,10 @@ export function authHook(ctx: ServerContext) {
       if (refusal) {
         reply.header('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope", scope="${access}"`);
         sendProblem(reply, problem('forbidden', refusal, { details: { requiredScope: access, role: grant.agent.role } }));
-        return reply;
+        return;
       }
     }
+    done();
   };
 }
 

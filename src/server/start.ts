@@ -8,7 +8,7 @@ import { checkpointInBackground } from '../store/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
 import { RequestLog, type LogSink } from './request-log.js';
 
-export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'stderr' | 'onRoute'> {
+export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'stderr' | 'onRoute' | 'bufferLog'> {
   dbPath: string;
   keyPath: string;
   /** Loopback by default: exposing the server is a deliberate choice. */
@@ -51,7 +51,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor: 'server', clock: opts.clock });
   let app: TacServer | undefined;
   try {
-    app = await buildApp({ ...opts, verifyPerMinute, backend, https, stderr: opts.stderr });
+    app = await buildApp({ ...opts, verifyPerMinute, backend, https, stderr: opts.stderr, bufferLog: true });
     await app.listen({ host, port });
   } catch (e) {
     await app?.close();

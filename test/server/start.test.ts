@@ -17,7 +17,7 @@ function setup() {
   const db = tempDb();
   const lines: string[] = [];
   cleanups.push(() => rmSync(db.dir, { recursive: true, force: true }));
-  return { ...db, lines, stderr: { write: (s: string) => lines.push(s) }, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return { ...db, lines, stderr: { write: (s: string) => lines.push(s) }, logs: () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 async function start(opts: Parameters<typeof startServer>[0]): Promise<RunningServer> {
@@ -61,7 +61,8 @@ describe('startServer', () => {
     expect((await res.json()).token_type).toBe('Bearer');
     await closed;
     await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
-    expect(env.logs().at(-1)).toMatchObject({ msg: 'stopped' });
+    // The request log is written once per turn: closing writes what is left, before 'stopped'.
+    expect(env.logs().slice(-2)).toMatchObject([{ msg: 'request', route: '/oauth/token', status: 200 }, { msg: 'stopped' }]);
     await s.close(); // idempotent
   });
 
