@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ImportRow } from '../backends/backend.js';
+import type { Backend, ImportRow } from '../backends/backend.js';
 import { DuplicateTracker } from '../core/imports.js';
 import { isTacError, TacError } from '../core/errors.js';
 import { progressBar } from '../output/progress.js';
@@ -32,6 +32,37 @@ export async function runImport<T extends { email: string }, R>(
   label = 'Importing',
 ): Promise<{ rows: number }> {
   const backend = await ctx.backend();
+  const rows = await validate(ctx, backend, open, plan);
+  let batch: ImportRow<T>[] = [];
+  let done = 0;
+  const bar = progressBar(ctx.io.stderr, rows, label);
+  const flush = async () => {
+    if (!batch.length) return;
+    await onBatch(await plan.writeBatch(batch));
+    done += batch.length;
+    bar.update(done);
+    batch = [];
+  };
+  try {
+    for await (const records of readCsv(open, plan.checkHeader)) {
+      for (const { line, record } of records) {
+        batch.push({ line, input: plan.fromCsv(record, line) });
+        if (batch.length >= BATCH_SIZE) await flush();
+      }
+    }
+    await flush();
+  } finally {
+    bar.stop();
+  }
+  return { rows };
+}
+
+/**
+ * The first pass: reads every row and throws, reporting line numbers, if any is bad. Its own
+ * function so that what it holds for the whole file (the duplicate tracker) is freed before the
+ * rows are written.
+ */
+async function validate<T extends { email: string }, R>(ctx: CommandContext, backend: Backend, open: () => Readable, plan: ImportPlan<T, R>): Promise<number> {
   const errors: { line: number; error: TacError }[] = [];
   const dupes = new DuplicateTracker();
   let pending: { line: number; email: string }[] = [];
@@ -96,27 +127,5 @@ export async function runImport<T extends { email: string }, R>(
     throw new TacError(code, `${errors.length} bad row${errors.length === 1 ? '' : 's'}${more}; nothing was imported`);
   }
   if (rows === 0) throw new TacError('invalid_value', 'file: has no data rows; nothing was imported', { field: 'file' });
-
-  let batch: ImportRow<T>[] = [];
-  let done = 0;
-  const bar = progressBar(ctx.io.stderr, rows, label);
-  const flush = async () => {
-    if (!batch.length) return;
-    await onBatch(await plan.writeBatch(batch));
-    done += batch.length;
-    bar.update(done);
-    batch = [];
-  };
-  try {
-    for await (const records of readCsv(open, plan.checkHeader)) {
-      for (const { line, record } of records) {
-        batch.push({ line, input: plan.fromCsv(record, line) });
-        if (batch.length >= BATCH_SIZE) await flush();
-      }
-    }
-    await flush();
-  } finally {
-    bar.stop();
-  }
-  return { rows };
+  return rows;
 }
