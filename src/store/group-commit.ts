@@ -24,7 +24,9 @@ const MAX_BATCH = 256;
  * written and committed once per batch instead of once per request.
  *
  * The functions are synchronous and the batch runs without yielding, so no other request on this
- * connection can read a batch's uncommitted state.
+ * connection can read a batch's uncommitted state. When one of them throws, the batch runs again
+ * with savepoints (see transactionBatch): a function may run twice, so it must not act outside the
+ * database except in ways a second run repeats harmlessly (clearing a cache, drawing a new code).
  */
 export class GroupCommit {
   private queue: Job[] = [];

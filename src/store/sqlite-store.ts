@@ -113,18 +113,38 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Group commit: runs every function in its own SAVEPOINT inside ONE IMMEDIATE transaction, in
-   * order, so the result is exactly that of running them one after another, but the WAL is written
-   * and committed once. A function that throws rolls back only its own savepoint. Returns each
-   * outcome once the shared COMMIT has succeeded; when the COMMIT fails, every function that had
-   * succeeded gets that error (nothing of theirs is committed). Used by GroupCommit (group-commit.ts).
+   * Group commit: runs the functions in order inside ONE IMMEDIATE transaction, so the result is
+   * exactly that of running them one after another, but the WAL is written and committed once.
+   * A function that throws rolls back only its own work. Returns each outcome once the shared COMMIT
+   * has succeeded; when the COMMIT fails, every function that had succeeded gets that error (nothing
+   * of theirs is committed). Used by GroupCommit (group-commit.ts).
+   *
+   * First without savepoints (two statements less per function, ~15% of a verify): if none throws,
+   * that is the result. If one does, that transaction is rolled back and the batch runs again with
+   * each function in its own SAVEPOINT. So a function may run more than once before its outcome
+   * is committed: it must have no effect outside the database that a second run would not repeat.
    */
   transactionBatch(fns: readonly (() => unknown)[]): BatchOutcome[] {
     if (this.db.inTransaction) throw new Error('transactionBatch cannot run inside a transaction');
-    const out: BatchOutcome[] = new Array(fns.length);
-    let todo = fns.map((_, i) => i);
     this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
     const inSavepoint = this.runInTransaction;
+    let threw = false;
+    try {
+      const values = inSavepoint.immediate(() => fns.map((fn) => {
+        try {
+          return fn();
+        } catch (e) {
+          threw = true;
+          throw e;
+        }
+      })) as unknown[];
+      return values.map((value) => ({ ok: true, value }));
+    } catch (e) {
+      // BEGIN or COMMIT failed: nothing was committed.
+      if (!threw) return fns.map(() => ({ ok: false, error: e }));
+    }
+    const out: BatchOutcome[] = new Array(fns.length);
+    let todo = fns.map((_, i) => i);
     while (todo.length) {
       const done: number[] = [];
       let rest: number[] = [];

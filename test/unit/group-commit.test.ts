@@ -19,12 +19,25 @@ describe('SqliteStore.transactionBatch', () => {
       // Sees the state the earlier functions left, as if they had run one after another.
       () => { seen.push(`c saw a=${meta(store, 'a')} b=${meta(store, 'b')}`); store.setMeta('c', '1'); return 'C'; },
     ]);
-    expect(seen).toEqual(['a', 'b', 'c saw a=1 b=undefined']);
+    // First all together (b throws, that transaction is rolled back), then each in a savepoint.
+    expect(seen).toEqual(['a', 'b', 'a', 'b', 'c saw a=1 b=undefined']);
     expect(out[0]).toEqual({ ok: true, value: 'A' });
     expect(out[1]).toMatchObject({ ok: false, error: new Error('b failed') });
     expect(out[2]).toEqual({ ok: true, value: 'C' });
     expect([meta(store, 'a'), meta(store, 'b'), meta(store, 'c')]).toEqual(['1', undefined, '1']);
     expect(store.db.inTransaction).toBe(false);
+  });
+
+  it('when no function throws, each runs exactly once', () => {
+    let runs = 0;
+    const out = store.transactionBatch([1, 2, 3].map((n) => () => {
+      runs++;
+      store.setMeta(`k${n}`, String(n));
+      return n;
+    }));
+    expect(runs).toBe(3);
+    expect(out).toEqual([1, 2, 3].map((value) => ({ ok: true, value })));
+    expect([meta(store, 'k1'), meta(store, 'k3')]).toEqual(['1', '3']);
   });
 
   it('a nested store.transaction inside a batched function stays inside its savepoint', () => {
@@ -47,8 +60,9 @@ describe('SqliteStore.transactionBatch', () => {
     expect(out[0]).toEqual({ ok: true, value: 'A' });
     expect(out[1]).toMatchObject({ ok: false, error: new Error('disk full') });
     expect(out[2]).toEqual({ ok: true, value: 'C' });
-    expect(runsOfA).toBe(2);
-    expect([meta(store, 'a'), meta(store, 'c')]).toEqual(['2', '1']);
+    // Without savepoints, then with them (lost with the culprit), then again without the culprit.
+    expect(runsOfA).toBe(3);
+    expect([meta(store, 'a'), meta(store, 'c')]).toEqual(['3', '1']);
   });
 
   it('when COMMIT fails, no function is reported as done', () => {
