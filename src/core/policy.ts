@@ -55,14 +55,22 @@ const SPECIAL = '!@#$%&*+=?';
 const AMBIGUOUS = new Set(['0', 'O', 'o', '1', 'I', 'l', 'i', 'L']);
 
 /** The character classes a code must draw from, one string per enabled class. */
-export function characterClasses(p: Policy): string[] {
-  const keep = (s: string) => (p.excludeAmbiguous ? [...s].filter((c) => !AMBIGUOUS.has(c)).join('') : s);
-  const classes = [keep(DIGITS)];
-  if (p.complexity.letters) {
-    classes.push(keep(UPPER));
-    if (p.mixedCase) classes.push(keep(LOWER));
+/** The classes per combination of the four settings they depend on: a bulk import draws 100,000s of codes. */
+const CLASSES = new Map<number, readonly string[]>();
+
+export function characterClasses(p: Policy): readonly string[] {
+  const key = Number(p.excludeAmbiguous) | (Number(p.complexity.letters) << 1) | (Number(p.mixedCase) << 2) | (Number(p.complexity.specialCharacters) << 3);
+  let classes = CLASSES.get(key);
+  if (!classes) {
+    const keep = (s: string) => (p.excludeAmbiguous ? [...s].filter((c) => !AMBIGUOUS.has(c)).join('') : s);
+    const list = [keep(DIGITS)];
+    if (p.complexity.letters) {
+      list.push(keep(UPPER));
+      if (p.mixedCase) list.push(keep(LOWER));
+    }
+    if (p.complexity.specialCharacters) list.push(SPECIAL);
+    CLASSES.set(key, (classes = Object.freeze(list)));
   }
-  if (p.complexity.specialCharacters) classes.push(SPECIAL);
   return classes;
 }
 

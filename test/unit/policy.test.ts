@@ -38,6 +38,31 @@ describe('policy rules (pure)', () => {
     expect(isCaseSensitive(DEFAULT_POLICY)).toBe(false);
   });
 
+  it('classes follow each of the four settings, whatever policies were asked for before (they are cached)', () => {
+    const combos = [];
+    for (let bits = 0; bits < 16; bits++) {
+      combos.push({
+        excludeAmbiguous: Boolean(bits & 1), mixedCase: Boolean(bits & 4),
+        complexity: { numbers: true, letters: Boolean(bits & 2), specialCharacters: Boolean(bits & 8) },
+      });
+    }
+    const seen = new Map<number, string>();
+    for (const pass of [combos, [...combos].reverse()]) {
+      for (const c of pass) {
+        const classes = characterClasses(withPolicy(c));
+        const letters = c.complexity.letters;
+        expect(classes).toHaveLength(1 + Number(letters) + Number(letters && c.mixedCase) + Number(c.complexity.specialCharacters));
+        expect(classes.join('').includes('0')).toBe(!c.excludeAmbiguous);
+        expect(classes.join('').includes('A')).toBe(letters);
+        expect(classes.join('').includes('a')).toBe(letters && c.mixedCase);
+        expect(classes.join('').includes('!')).toBe(c.complexity.specialCharacters);
+        const i = combos.indexOf(c);
+        if (seen.has(i)) expect(classes.join('|')).toBe(seen.get(i));
+        seen.set(i, classes.join('|'));
+      }
+    }
+  });
+
   it('builds classes for lower case and specials, and drops look-alikes from every case', () => {
     const p = withPolicy({ mixedCase: true, complexity: { specialCharacters: true } });
     const classes = characterClasses(p);
