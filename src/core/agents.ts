@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { invalid } from './errors.js';
 
 /**
@@ -105,7 +105,8 @@ export const newClientSecret = (): string => `tacsec_${b64url(32)}`;
 export const newAccessToken = (): string => `tacat_${b64url(32)}`;
 
 /** Access tokens are 256-bit random, so a plain SHA-256 is enough to store them (no brute force possible). */
-export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+// crypto.hash (node >= 20.12): one call, 3-4x cheaper than createHash for a short input; it runs on every API request.
+export const hashToken = (token: string): string => hash('sha256', token, 'hex');
 
 // scrypt parameters: N=2^15 with r=8 costs 32 MiB and tens of milliseconds per guess.
 const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 } as const;

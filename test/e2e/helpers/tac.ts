@@ -56,9 +56,17 @@ export interface JsonResult<T> extends RunResult {
 /** Variables a developer's shell may have that would change the CLI's behaviour: never inherited. */
 const BASE_PASSTHROUGH = ['PATH', 'SYSTEMROOT', 'SystemRoot', 'TMPDIR', 'TEMP', 'TMP'];
 
+/**
+ * bin/tac's compiled-code cache, shared by every run of this test process and kept out of the
+ * HOME, data and config dirs the tests inspect (it holds compiled code only; compile-cache.test.ts
+ * covers it).
+ */
+const COMPILE_CACHE_HOME = mkdtempSync(join(tmpdir(), 'tac-e2e-cache-'));
+process.on('exit', () => rmSync(COMPILE_CACHE_HOME, { recursive: true, force: true }));
+
 /** A minimal, hermetic environment: no NO_COLOR, FORCE_COLOR, TAC_*, NODE_OPTIONS from the parent. */
 export function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { LANG: 'C.UTF-8', TZ: 'UTC' };
+  const env: Record<string, string> = { LANG: 'C.UTF-8', TZ: 'UTC', XDG_CACHE_HOME: COMPILE_CACHE_HOME };
   for (const k of BASE_PASSTHROUGH) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   return env;
 }
