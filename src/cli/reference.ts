@@ -90,7 +90,7 @@ export const FILES: readonly FileEntry[] = [
   {
     path: '$XDG_CACHE_HOME/tac/compile-*.v8',
     fallback: '~/.cache/tac; macOS ~/Library/Caches/tac; Windows %LOCALAPPDATA%\\tac',
-    description: "V8's compiled code of the CLI, one file per build and node version, mode 0600; safe to delete",
+    description: "V8's compiled code of the CLI, one file per command, build and node version, mode 0600; safe to delete",
   },
 ];
 

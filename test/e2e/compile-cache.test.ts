@@ -53,8 +53,16 @@ describe('compile cache of the real bundle', () => {
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
+  it('each command has its own cache file, and earlier ones are kept', () => {
+    const r = tac(['users', 'search', 'nobody', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = cacheFiles(cacheHome).sort();
+    expect(files).toHaveLength(2);
+    expect(files.map((f) => f.split('.').at(-2))).toEqual(['policy', 'users']);
+  });
+
   it('a corrupt cache changes nothing but is replaced', () => {
-    const file = join(cacheHome, 'tac', cacheFiles(cacheHome)[0]!);
+    const file = join(cacheHome, 'tac', cacheFiles(cacheHome).find((f) => f.endsWith('.policy.v8'))!);
     const good = tac(['policy', 'show', '--json']);
     writeFileSync(file, Buffer.from('not a V8 code cache'.repeat(100)));
     const r = tac(['policy', 'show', '--json']);
@@ -102,6 +110,18 @@ describe('compile cache across rebuilds (a copy of bin/tac over a stub bundle)',
     const after = cacheFiles(cacheHome);
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before);
+  });
+
+  it('keeps at most 40 files per build (a typo is a new name too)', () => {
+    stub('CCCC');
+    expect(tac().stdout).toBe('CCCC\n');
+    const [first] = cacheFiles(cacheHome);
+    const prefix = first!.replace(/[^.]*\.v8$/, '');
+    for (let i = 0; i < 39; i++) writeFileSync(join(cacheHome, 'tac', `${prefix}word${String.fromCharCode(97 + (i % 26))}${i}.v8`), 'x');
+    const r = tacIn(join(dir, 'bin', 'tac'), cacheHome, ['another']);
+    expect(r).toMatchObject({ code: 0, stdout: 'CCCC\n' });
+    expect(cacheFiles(cacheHome)).toHaveLength(40);
+    expect(cacheFiles(cacheHome).some((f) => f.endsWith('.another.v8'))).toBe(false);
   });
 
   it('lends import() to the bundle for ES-module-only packages', () => {
