@@ -257,10 +257,12 @@ export class SqliteStore implements Store {
   }
 
   *iterateTacs(filter: { userId?: string }): Iterable<TacRecord> {
-    // rowid order is insertion order: newest first without a timestamp tie-break.
+    // rowid order is insertion order: newest first without a timestamp tie-break. One user's TACs
+    // are a handful (finished ones are purged), read with all(), which for a few rows costs less
+    // than iterate() (every verify reads them); the whole table is streamed.
     const rows = filter.userId === undefined
       ? this.stmt('SELECT * FROM tacs ORDER BY rowid DESC').iterate()
-      : this.stmt('SELECT * FROM tacs WHERE user_id = ? ORDER BY rowid DESC').iterate(filter.userId);
+      : this.stmt('SELECT * FROM tacs WHERE user_id = ? ORDER BY rowid DESC').all(filter.userId);
     for (const r of rows) yield fromRow<TacRecord>(TAC_COLUMNS, r as Row)!;
   }
 
