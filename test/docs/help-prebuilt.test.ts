@@ -75,4 +75,13 @@ describe('bin/tac fast paths (a copy of bin/tac over a stub dist)', () => {
     expect(tac('--help', '--json')).toMatchObject({ status: 4, stdout: 'MAIN --help --json\n' });
     expect(tac()).toMatchObject({ status: 4, stdout: 'MAIN \n' });
   });
+
+  it('without the bundle: one line naming the fix, exit 1, no stack trace', () => {
+    rmSync(main);
+    const r = tac('users', 'list');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: .*tac\.cjs is missing: run npm run build in .*\n$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+  });
 });
