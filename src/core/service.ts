@@ -204,14 +204,19 @@ export class TacService {
     });
   }
 
-  /**
-   * `purged`: the caller already purged finished TACs in this transaction (a batch purges once, not
-   * per row). `newUser`: the user was created in this transaction, so has no TAC to replace.
-   */
-  private issueFor(user: User, input: Omit<IssueInput, 'user'>, { purged = false, newUser = false } = {}): IssuedTac {
+  /** Issues a TAC to an existing user. `purged`: see issueWith. */
+  private issueFor(user: User, input: Omit<IssueInput, 'user'>, { purged = false } = {}): IssuedTac {
     const policy = this.getPolicy();
     const now = this.clock.now();
-    const terms = this.issueTerms(policy, input, now, user);
+    return this.issueWith(policy, user, this.issueTerms(policy, input, now, user), now, { purged, newUser: false });
+  }
+
+  /**
+   * Stores a TAC on checked terms. `purged`: the caller already purged finished TACs in this
+   * transaction (a batch purges once, not per row). `newUser`: the user was created in this
+   * transaction, so has no TAC to replace.
+   */
+  private issueWith(policy: Policy, user: User, terms: IssueTerms, now: Date, { purged, newUser }: { purged: boolean; newUser: boolean }): IssuedTac {
     if (!purged) this.purgeFinished(policy, now);
     if (!newUser) this.revokeLive(user.id, 'replaced');
     const { record, event, issued } = this.newTac(policy, user, terms, now);
@@ -241,7 +246,7 @@ export class TacService {
   }
 
   /** Draws a code and builds its record, its `tac.generated` event and what is shown once. Writes nothing. */
-  private newTac(policy: Policy, user: User, terms: ReturnType<TacService['issueTerms']>, now: Date) {
+  private newTac(policy: Policy, user: User, terms: IssueTerms, now: Date) {
     const { ttl, startsAt, oneTime, reason, verificationNote, verifiedBy } = terms;
     const code = generateCode(policy, this.random);
     const caseSensitive = isCaseSensitive(policy);
@@ -418,18 +423,12 @@ export class TacService {
   }
 
   private createGuestRow(input: GuestInput, fieldPrefix: string, purged = false): IssuedTac {
-    // Validate the TAC options before anything is written (the transaction would roll back anyway).
-    this.assertIssuable(input);
+    // The TAC's terms are checked before anything is written (the transaction would roll back anyway).
+    const policy = this.getPolicy();
+    const now = this.clock.now();
+    const terms = this.issueTerms(policy, input, now);
     const user = this.createUser({ ...input, guest: true }, 'guest.created', fieldPrefix);
-    return this.issueFor(user, input, { purged, newUser: true });
-  }
-
-  private assertIssuable(input: Omit<IssueInput, 'user'>, policy = this.getPolicy()): void {
-    if (!policy.enabled) throw new TacError('policy_violation', 'TACs are disabled by policy (an admin can run: tac policy set --enable)');
-    checkTtl(policy, input.ttl ?? policy.defaultTtl);
-    if (input.oneTime === false && !policy.multiUseAllowed) {
-      throw new TacError('policy_violation', '--multi-use: multi-use codes are not allowed by policy (tac policy set --multi-use-allowed)');
-    }
+    return this.issueWith(policy, user, terms, now, { purged, newUser: true });
   }
 
   /**
@@ -463,7 +462,7 @@ export class TacService {
     const now = this.clock.now();
     const existing = this.store.usersByEmail(rows.map(({ input }) => emailKey(input.email)));
     const results: GuestImportResult[] = new Array(rows.length);
-    const planned: { i: number; n: ReturnType<typeof normalizeNewUser>; terms: ReturnType<TacService['issueTerms']> }[] = [];
+    const planned: { i: number; n: ReturnType<typeof normalizeNewUser>; terms: IssueTerms }[] = [];
     const seen = new Set<string>();
     const usernames: string[] = [];
     const phones: string[] = [];
@@ -477,7 +476,6 @@ export class TacService {
       }
       let n: ReturnType<typeof normalizeNewUser>;
       try {
-        this.assertIssuable(input, policy);
         n = normalizeNewUser({ ...input, guest: true }, `line ${line}: `);
         planned.push({ i, n, terms: this.issueTerms(policy, input, now) });
       } catch {
@@ -593,6 +591,7 @@ export class TacService {
 }
 
 type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<NewAuditEvent>;
+type IssueTerms = ReturnType<TacService['issueTerms']>;
 
 function newUserRecord(n: ReturnType<typeof normalizeNewUser>, now: Date): User {
   const at = stamp(now);
