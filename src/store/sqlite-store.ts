@@ -31,13 +31,9 @@ const TAC_COLUMNS: Record<keyof TacRecord, string> = {
   revokedAt: 'revoked_at', revokedReason: 'revoked_reason', reason: 'reason', createdBy: 'created_by',
 };
 const BOOLEAN_KEYS = new Set(['guest', 'disabled', 'caseSensitive', 'oneTime']);
-/** Column order of the multi-row INSERTs of imports (SqliteStore.insertMany). */
-const USER_INSERT = ['id', 'username', 'email', 'phone', 'name', 'guest', 'disabled', 'failed_attempts', 'locked_until', 'created_at', 'updated_at'];
-const TAC_INSERT = [
-  'id', 'user_id', 'code_hash', 'case_sensitive', 'created_at', 'starts_at', 'expires_at', 'one_time', 'use_count', 'last_used_at',
-  'revoked_at', 'revoked_reason', 'reason', 'created_by',
-];
-const AUDIT_INSERT = ['at', 'actor', 'action', 'user_id', 'tac_id', 'outcome', 'reason', 'details'];
+const AUDIT_COLUMNS: Record<keyof NewAuditEvent, string> = {
+  at: 'at', actor: 'actor', action: 'action', userId: 'user_id', tacId: 'tac_id', outcome: 'outcome', reason: 'reason', details: 'details',
+};
 /** Rows per multi-row INSERT: 64 × 14 columns stays far below SQLite's limit of bound parameters. */
 const ROWS_PER_INSERT = 64;
 
@@ -329,37 +325,36 @@ export class SqliteStore implements Store {
   }
 
   insertMany({ users, tacs, audit }: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): void {
-    this.insertRows('users', USER_INSERT, users, (u, v, k) => {
-      v[k] = u.id; v[k + 1] = u.username; v[k + 2] = u.email; v[k + 3] = u.phone; v[k + 4] = u.name; v[k + 5] = u.guest ? 1 : 0;
-      v[k + 6] = u.disabled ? 1 : 0; v[k + 7] = u.failedAttempts; v[k + 8] = u.lockedUntil; v[k + 9] = u.createdAt; v[k + 10] = u.updatedAt;
-    });
-    this.insertRows('tacs', TAC_INSERT, tacs, (t, v, k) => {
-      v[k] = t.id; v[k + 1] = t.userId; v[k + 2] = t.codeHash; v[k + 3] = t.caseSensitive ? 1 : 0; v[k + 4] = t.createdAt; v[k + 5] = t.startsAt;
-      v[k + 6] = t.expiresAt; v[k + 7] = t.oneTime ? 1 : 0; v[k + 8] = t.useCount; v[k + 9] = t.lastUsedAt; v[k + 10] = t.revokedAt;
-      v[k + 11] = t.revokedReason; v[k + 12] = t.reason; v[k + 13] = t.createdBy;
-    });
-    this.insertRows('audit', AUDIT_INSERT, audit, (e, v, k) => {
-      v[k] = e.at; v[k + 1] = e.actor; v[k + 2] = e.action; v[k + 3] = e.userId; v[k + 4] = e.tacId; v[k + 5] = e.outcome; v[k + 6] = e.reason;
-      v[k + 7] = JSON.stringify(e.details);
-    });
+    this.insertRows('users', USER_COLUMNS, users as unknown as readonly Row[]);
+    this.insertRows('tacs', TAC_COLUMNS, tacs as unknown as readonly Row[]);
+    this.insertRows('audit', AUDIT_COLUMNS, audit.map((e) => ({ ...e, details: JSON.stringify(e.details) })));
   }
 
   /**
    * Multi-row INSERTs of up to ROWS_PER_INSERT rows each: one statement step instead of one per row.
    * Each size of statement is prepared once, with an array of its parameters that is reused.
    */
-  private insertRows<T>(table: string, columns: readonly string[], rows: readonly T[], values: (row: T, out: unknown[], at: number) => void): void {
+  private insertRows(table: string, columns: Record<string, string>, rows: readonly Row[]): void {
+    const keys = Object.keys(columns);
+    const bool = keys.map((k) => BOOLEAN_KEYS.has(k));
+    const width = keys.length;
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const n = Math.min(ROWS_PER_INSERT, rows.length - start);
       const key = `${table}/${n}`;
       let insert = this.multiRowInserts.get(key);
       if (!insert) {
-        const one = `(${columns.map(() => '?').join(', ')})`;
-        const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
-        this.multiRowInserts.set(key, (insert = { stmt: this.db.prepare(sql), params: new Array<unknown>(n * columns.length) }));
+        const one = `(${keys.map(() => '?').join(', ')})`;
+        const sql = `INSERT INTO ${table} (${Object.values(columns).join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
+        this.multiRowInserts.set(key, (insert = { stmt: this.db.prepare(sql), params: new Array<unknown>(n * width) }));
       }
       const { stmt, params } = insert;
-      for (let i = 0; i < n; i++) values(rows[start + i]!, params, i * columns.length);
+      for (let i = 0; i < n; i++) {
+        const row = rows[start + i]!;
+        for (let j = 0; j < width; j++) {
+          const v = row[keys[j]!];
+          params[i * width + j] = bool[j] ? (v ? 1 : 0) : v;
+        }
+      }
       stmt.run(params);
       params.fill(null);
     }
