@@ -273,14 +273,19 @@ describeBackends('remote: login, whoami, logout', (env) => {
     expect(snapshot(c.root)).toEqual({});
   });
 
-  it('CI: TAC_SERVER/TAC_CLIENT_ID/TAC_CLIENT_SECRET need no login and write nothing', async () => {
-    const c = env.newClient('ci');
-    const ci = env.remote.envFor('helpdesk');
+  /** With the helpdesk agent's CI variables, whoami names it and it may search users. */
+  const actsAsHelpdesk = async (c: ClientDirs, ci: Env) => {
     const who = await tac(c, ['whoami', '--json'], { env: ci });
     expect(who.code, describeRun(who)).toBe(0);
     expect(JSON.parse(who.stdout)).toMatchObject({ agent: env.remote.agents.helpdesk.name, role: 'helpdesk', secretStorage: 'environment (TAC_CLIENT_SECRET)' });
     const r = await tac(c, ['users', 'search', '--json'], { env: ci });
     expect(r.code, describeRun(r)).toBe(0);
+  };
+
+  it('CI: TAC_SERVER/TAC_CLIENT_ID/TAC_CLIENT_SECRET need no login and write nothing', async () => {
+    const c = env.newClient('ci');
+    const ci = env.remote.envFor('helpdesk');
+    await actsAsHelpdesk(c, ci);
     expect(snapshot(c.root)).toEqual({});
   });
 
@@ -293,11 +298,7 @@ describeBackends('remote: login, whoami, logout', (env) => {
     expect(denied.code, describeRun(denied)).toBe(4);
     // The same client with CI variables acts as the helpdesk agent.
     const ci = env.remote.envFor('helpdesk');
-    const who = await tac(c, ['whoami', '--json'], { env: ci });
-    expect(who.code, describeRun(who)).toBe(0);
-    expect(JSON.parse(who.stdout)).toMatchObject({ agent: env.remote.agents.helpdesk.name, role: 'helpdesk', secretStorage: 'environment (TAC_CLIENT_SECRET)' });
-    const r = await tac(c, ['users', 'search', '--json'], { env: ci });
-    expect(r.code, describeRun(r)).toBe(0);
+    await actsAsHelpdesk(c, ci);
     // TAC_CLIENT_ID/TAC_CLIENT_SECRET alone (no TAC_SERVER) apply to the profile's server too.
     const noServer = { TAC_CLIENT_ID: ci.TAC_CLIENT_ID, TAC_CLIENT_SECRET: ci.TAC_CLIENT_SECRET };
     const w2 = await tac(c, ['whoami', '--json'], { env: noServer });

@@ -6,16 +6,15 @@
  * Sizes are small enough for CI by default; TAC_STRESS=1 scales them up. TAC_SEED=N replays the
  * random choices of a failed run (every suite logs the seed it used).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { describeRun, localDirs, REPO_ROOT, TAC_BIN, type Env, type RunResult } from '../e2e/helpers/tac.js';
+import { describeRun, localDirs, REPO_ROOT, spawnNode, TAC_BIN, type Env, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
 
-export { describeRun, parseJsonLines, REPO_ROOT, TAC_BIN, type RunResult } from '../e2e/helpers/tac.js';
+export { describeRun, parseJsonLines, REPO_ROOT, TAC_BIN, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
 
 export const STRESS = process.env.TAC_STRESS === '1';
 /** `def` in a normal run, `stress` with TAC_STRESS=1. */
@@ -91,39 +90,6 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: num
 }
 
 // ---- processes ----------------------------------------------------------------------------------
-
-export interface Spawned {
-  child: ChildProcess;
-  done: Promise<RunResult>;
-  /** stdout so far. */
-  stdout(): string;
-}
-
-/** Spawns `node bin/tac ...args` (or a worker script with `script`) with exactly `env`. */
-export function spawnNode(args: string[], env: Env, opts: { stdin?: string | Buffer; keepStdinOpen?: boolean; timeoutMs?: number; cwd?: string } = {}): Spawned {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-  const child = spawn(process.execPath, args, { env: clean, cwd: opts.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout!.on('data', (c: Buffer) => out.push(c));
-  child.stderr!.on('data', (c: Buffer) => err.push(c));
-  child.stdin!.on('error', () => {});
-  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
-  else if (!opts.keepStdinOpen) child.stdin!.end();
-  const done = new Promise<RunResult>((res, rej) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      rej(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      res({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, signal, args: args.slice(1) });
-    });
-  });
-  return { child, done, stdout: () => Buffer.concat(out).toString('utf8') };
-}
 
 export const spawnTac = (args: string[], env: Env, opts: Parameters<typeof spawnNode>[2] = {}): Spawned =>
   spawnNode([TAC_BIN, ...args], env, opts);

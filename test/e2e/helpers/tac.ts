@@ -79,30 +79,38 @@ function mergeEnv(base: Env, extra: Env = {}): Record<string, string> {
 
 /** Spawns `node bin/tac ...args` with exactly `env`; resolves with its output and exit code. */
 export function runTac(args: string[], env: Env, opts: Omit<RunOptions, 'env'> = {}): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [TAC_BIN, ...args], {
-      env: mergeEnv(env),
-      cwd: opts.cwd ?? REPO_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
+  return spawnNode([TAC_BIN, ...args], env, { ...opts, timeoutMs: opts.timeoutMs ?? 15_000 }).done;
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+  /** stdout so far. */
+  stdout(): string;
+}
+
+/** Spawns `node ...args` (bin/tac, or a test worker script) with exactly `env`; `done` settles when it exits. */
+export function spawnNode(args: string[], env: Env, opts: { stdin?: string | Buffer; keepStdinOpen?: boolean; timeoutMs?: number; cwd?: string } = {}): Spawned {
+  const child = spawn(process.execPath, args, { env: mergeEnv(env), cwd: opts.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (c: Buffer) => out.push(c));
+  child.stderr!.on('data', (c: Buffer) => err.push(c));
+  child.stdin!.on('error', () => {});
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
+  else if (!opts.keepStdinOpen) child.stdin!.end();
+  const done = new Promise<RunResult>((res, rej) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', (e) => {
       clearTimeout(timer);
-      reject(e);
+      rej(e);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, signal, args });
+      res({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, signal, args: args.slice(1) });
     });
-    // The child may exit before reading stdin (e.g. usage errors): ignore EPIPE.
-    child.stdin.on('error', () => {});
-    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
-    else child.stdin.end();
   });
+  return { child, done, stdout: () => Buffer.concat(out).toString('utf8') };
 }
 
 /** Human-readable summary of a run for assertion messages. */
