@@ -7,14 +7,14 @@
  * random choices of a failed run (every suite logs the seed it used).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { describeRun, localDirs, REPO_ROOT, spawnNode, TAC_BIN, type Env, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
+import { describeRun, filesUnder, localDirs, REPO_ROOT, spawnNode, TAC_BIN, type Env, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
 
-export { describeRun, parseJsonLines, REPO_ROOT, TAC_BIN, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
+export { describeRun, filesUnder, parseJsonLines, REPO_ROOT, TAC_BIN, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
 
 export const STRESS = process.env.TAC_STRESS === '1';
 /** `def` in a normal run, `stress` with TAC_STRESS=1. */
@@ -391,19 +391,6 @@ export function invariantViolations(db: Database.Database, opts: { guestsHaveTac
 
 // ---- secret scans -------------------------------------------------------------------------------
 
-/** Every regular file under `roots`. */
-export function filesUnder(...roots: string[]): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(p);
-    }
-  };
-  for (const r of roots) if (statSync(r, { throwIfNoEntry: false })?.isDirectory()) walk(resolve(r));
-  return out;
-}
 
 /** The forms a code or secret could be written in: as is, lower/upper case, grouped, UTF-16. */
 export function secretForms(secret: string): Buffer[] {

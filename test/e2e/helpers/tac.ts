@@ -113,6 +113,20 @@ export function spawnNode(args: string[], env: Env, opts: { stdin?: string | Buf
   return { child, done, stdout: () => Buffer.concat(out).toString('utf8') };
 }
 
+/** Every regular file under `roots`. */
+export function filesUnder(...roots: string[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  for (const r of roots) if (statSync(r, { throwIfNoEntry: false })?.isDirectory()) walk(resolve(r));
+  return out;
+}
+
 /** Human-readable summary of a run for assertion messages. */
 export const describeRun = (r: RunResult): string =>
   `tac ${r.args.join(' ')} -> exit ${r.code}\n--- stdout ---\n${r.stdout}--- stderr ---\n${r.stderr}`;
@@ -596,16 +610,7 @@ export class TacEnv {
 
   /** Every regular file under the secret roots (database, -wal, -shm, key, config...). */
   stateFiles(): string[] {
-    const out: string[] = [];
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.isFile()) out.push(p);
-      }
-    };
-    for (const r of this.inst.secretRoots) if (statSync(r, { throwIfNoEntry: false })?.isDirectory()) walk(r);
-    return out;
+    return filesUnder(...this.inst.secretRoots);
   }
 }
 
