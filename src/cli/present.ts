@@ -1,6 +1,7 @@
 import { formatMinutes, formatRelative } from '../core/duration.js';
 import type { Policy } from '../core/policy.js';
 import type { AuditEvent, IssuedTac, ListedTac, Tac, User } from '../core/types.js';
+import { isLockedUntilUnlocked } from '../core/users.js';
 import { renderIssuedCode } from '../output/code-display.js';
 import { spellCode } from '../output/phonetic.js';
 import type { Cell } from '../output/table.js';
@@ -59,6 +60,7 @@ export function printPolicy(ctx: CommandContext, p: Policy): void {
     ['oneTimeDefault', onOff(p.oneTimeDefault)],
     ['maxFailedAttempts', p.maxFailedAttempts],
     ['lockoutDuration', `${formatMinutes(p.lockoutDuration)} (${p.lockoutDuration} min)`],
+    ['maxConsecutiveFailures', p.maxConsecutiveFailures],
     ['purgeAfterDays', p.purgeAfterDays],
     ['requireAttestation', onOff(p.requireAttestation)],
   ]);
@@ -70,3 +72,6 @@ export const auditRow = (e: AuditEvent): Cell[] => [
 ];
 
 export const expiresText = (iso: string, now: Date): string => `${iso} (${formatRelative(new Date(iso), now)})`;
+
+/** When a lock ends: a time, or never by itself (see LOCKED_UNTIL_UNLOCKED). */
+export const lockedUntilText = (iso: string, now: Date): string => (isLockedUntilUnlocked(iso) ? 'until an agent unlocks (tac users unlock)' : expiresText(iso, now));

@@ -14,6 +14,12 @@ export interface Policy {
   oneTimeDefault: boolean;
   maxFailedAttempts: number;
   lockoutDuration: number;
+  /**
+   * Failed attempts after which the user stays locked until an agent unlocks them (NIST SP 800-63B
+   * §5.2.2: at most 100). Counted since the last unlock or the last success with a one-time code: a
+   * multi-use code's successes do not reset it, so guesses between legitimate uses stay bounded.
+   */
+  maxConsecutiveFailures: number;
   purgeAfterDays: number;
   /** Agents must state how they verified the caller's identity before `generate` (guests exempt). */
   requireAttestation: boolean;
@@ -26,8 +32,13 @@ export type PolicyPatch = Partial<Omit<Policy, 'complexity'>> & { complexity?: P
 export const TTL_CEILING_MINUTES = 43_200;
 export const MIN_LENGTH = 6;
 export const MAX_LENGTH = 64;
-/** NIST SP 800-63B: a rate-limited secret needs at least 20 bits of entropy. */
-export const MIN_ENTROPY_BITS = 20;
+/** NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account. */
+export const MAX_CONSECUTIVE_FAILURES = 100;
+/**
+ * NIST SP 800-63B: an attacker's chance of guessing a rate-limited secret within its lifetime must
+ * stay at most 2^-20, so the code space must be at least 2^20 times the guesses the policy allows.
+ */
+export const GUESS_MARGIN_BITS = 20;
 
 /** Phone-friendly defaults: 8 digits and upper-case letters without look-alikes, one-time, 1 hour. */
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -43,6 +54,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   oneTimeDefault: true,
   maxFailedAttempts: 3,
   lockoutDuration: 15,
+  maxConsecutiveFailures: 100,
   purgeAfterDays: 30,
   requireAttestation: true,
 }) as Policy;
@@ -86,7 +98,7 @@ export function entropyBits(p: Policy): number {
 export const isCaseSensitive = (p: Policy): boolean => p.complexity.letters && p.mixedCase;
 
 const BOOLEAN_FIELDS = ['enabled', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed', 'oneTimeDefault', 'requireAttestation'] as const;
-const INTEGER_FIELDS = ['minTtl', 'maxTtl', 'defaultTtl', 'length', 'maxFailedAttempts', 'lockoutDuration', 'purgeAfterDays'] as const;
+const INTEGER_FIELDS = ['minTtl', 'maxTtl', 'defaultTtl', 'length', 'maxFailedAttempts', 'lockoutDuration', 'maxConsecutiveFailures', 'purgeAfterDays'] as const;
 const COMPLEXITY_FIELDS = ['numbers', 'letters', 'specialCharacters'] as const;
 
 /**
@@ -136,6 +148,7 @@ export function validatePolicy(p: Policy): Policy {
   range('length', p.length, MIN_LENGTH, MAX_LENGTH);
   range('maxFailedAttempts', p.maxFailedAttempts, 1, 100);
   range('lockoutDuration', p.lockoutDuration, 1, TTL_CEILING_MINUTES, ' minutes');
+  range('maxConsecutiveFailures', p.maxConsecutiveFailures, 1, MAX_CONSECUTIVE_FAILURES);
   range('purgeAfterDays', p.purgeAfterDays, 0, 3650, ' days');
   if (p.minTtl > p.defaultTtl) throw invalid('minTtl', `(${p.minTtl}) must not exceed defaultTtl (${p.defaultTtl})`);
   if (p.defaultTtl > p.maxTtl) throw invalid('defaultTtl', `(${p.defaultTtl}) must not exceed maxTtl (${p.maxTtl})`);
@@ -143,10 +156,29 @@ export function validatePolicy(p: Policy): Policy {
   if (p.mixedCase && !p.complexity.letters) throw invalid('mixedCase', 'requires letters to be enabled');
   if (!p.oneTimeDefault && !p.multiUseAllowed) throw invalid('oneTimeDefault', 'can be false only when multiUseAllowed is true');
   const bits = entropyBits(p);
-  if (bits < MIN_ENTROPY_BITS) {
-    throw invalid('length', `codes would have ${bits.toFixed(1)} bits of entropy; at least ${MIN_ENTROPY_BITS} are required (raise length or enable more characters)`);
+  const guesses = guessBudget(p);
+  if (bits - Math.log2(guesses) < GUESS_MARGIN_BITS) {
+    throw invalid('length', `codes of ${p.length} characters from ${alphabetSize(p)} have 2^${bits.toFixed(1)} possibilities (bits of entropy), `
+      + `but the policy allows ${guesses} guesses at one code (${guessBudgetText(p)}), more than 2^-${GUESS_MARGIN_BITS} of them: `
+      + `raise length or enable more characters, or lower maxFailedAttempts or maxConsecutiveFailures, or raise lockoutDuration`);
   }
   return p;
+}
+
+/**
+ * The most wrong guesses an attacker can make at one code in its lifetime: `maxFailedAttempts`
+ * per lockout, one burst at the start of each `lockoutDuration` of `maxTtl`, and never more than
+ * `maxConsecutiveFailures`. With multi-use codes a legitimate success resets the lockout count, so
+ * only `maxConsecutiveFailures` bounds them.
+ */
+export function guessBudget(p: Policy): number {
+  const bursts = p.maxFailedAttempts * Math.ceil(p.maxTtl / p.lockoutDuration);
+  return p.multiUseAllowed ? p.maxConsecutiveFailures : Math.min(p.maxConsecutiveFailures, bursts);
+}
+
+function guessBudgetText(p: Policy): string {
+  const bursts = `maxFailedAttempts ${p.maxFailedAttempts} × ⌈maxTtl ${p.maxTtl} / lockoutDuration ${p.lockoutDuration}⌉`;
+  return p.multiUseAllowed ? `maxConsecutiveFailures, as multi-use codes are allowed` : `the lesser of ${bursts} and maxConsecutiveFailures ${p.maxConsecutiveFailures}`;
 }
 
 /** Checks a requested TTL against the policy bounds (exit 5 when outside). */

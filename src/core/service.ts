@@ -14,7 +14,7 @@ import {
   type PurgeResult, type RevokeReason, type Tac, type TacListQuery, type TacRecord, type User, type UserDetails, type UserImportResult, type UserSummary, type Verdict,
   type VerifyReason,
 } from './types.js';
-import { detectUserRef, isLocked, newId, normalizeNewUser, normalizeText, summarize } from './users.js';
+import { detectUserRef, isLocked, LOCKED_UNTIL_UNLOCKED, newId, normalizeNewUser, normalizeText, summarize } from './users.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -162,9 +162,12 @@ export class TacService {
   unlockUser(ref: string): User {
     return this.store.transaction(() => {
       const u = this.resolveUser(ref);
-      const patch = { failedAttempts: 0, lockedUntil: null, updatedAt: iso(this.clock.now()) };
+      const patch = { failedAttempts: 0, consecutiveFailures: 0, lockedUntil: null, updatedAt: iso(this.clock.now()) };
       this.store.updateUser(u.id, patch);
-      this.audit({ action: 'user.unlocked', userId: u.id, details: { wasLocked: isLocked(u, this.clock.now()), failedAttempts: u.failedAttempts } });
+      this.audit({
+        action: 'user.unlocked', userId: u.id,
+        details: { wasLocked: isLocked(u, this.clock.now()), failedAttempts: u.failedAttempts, consecutiveFailures: u.consecutiveFailures },
+      });
       return { ...u, ...patch };
     });
   }
@@ -372,8 +375,11 @@ export class TacService {
       }
       const tacPatch = { useCount: match.useCount + 1, lastUsedAt: iso(now) };
       this.store.updateTac(match.id, tacPatch);
-      if (user.failedAttempts !== 0 || user.lockedUntil !== null) {
-        this.store.updateUser(user.id, { failedAttempts: 0, lockedUntil: null, updatedAt: iso(now) });
+      // A multi-use code's success keeps the consecutive count: an attacker guessing between the
+      // user's legitimate sign-ins must still run into maxConsecutiveFailures (see Policy).
+      const consecutiveFailures = match.oneTime ? 0 : user.consecutiveFailures;
+      if (user.failedAttempts !== 0 || user.lockedUntil !== null || consecutiveFailures !== user.consecutiveFailures) {
+        this.store.updateUser(user.id, { failedAttempts: 0, consecutiveFailures, lockedUntil: null, updatedAt: iso(now) });
       }
       const tac = toTac({ ...match, ...tacPatch }, now);
       this.audit({ action: 'tac.verified', userId: user.id, tacId: match.id, details: { useCount: tac.useCount, oneTime: tac.oneTime } });
@@ -400,12 +406,16 @@ export class TacService {
     // A lock that has run out starts the count again from zero.
     const previous = user.lockedUntil ? 0 : user.failedAttempts;
     const failedAttempts = previous + 1;
-    const lock = failedAttempts >= policy.maxFailedAttempts;
-    const lockedUntil = lock ? iso(addMinutes(now, policy.lockoutDuration)) : null;
-    this.store.updateUser(user.id, { failedAttempts, lockedUntil, updatedAt: iso(now) });
-    const verdict = this.refuse('invalid_code', user.id, null, { failedAttempts });
+    const consecutiveFailures = user.consecutiveFailures + 1;
+    // The hard cap: past it no lock runs out by itself (NIST SP 800-63B §5.2.2).
+    const capped = consecutiveFailures >= policy.maxConsecutiveFailures;
+    const lock = capped || failedAttempts >= policy.maxFailedAttempts;
+    const lockedUntil = capped ? LOCKED_UNTIL_UNLOCKED : lock ? iso(addMinutes(now, policy.lockoutDuration)) : null;
+    this.store.updateUser(user.id, { failedAttempts, consecutiveFailures, lockedUntil, updatedAt: iso(now) });
+    const verdict = this.refuse('invalid_code', user.id, null, { failedAttempts, consecutiveFailures });
     if (lock) {
-      this.audit({ action: 'user.locked_out', userId: user.id, outcome: 'failure', reason: 'too_many_failed_attempts', details: { failedAttempts, lockedUntil } });
+      const reason = capped ? 'too_many_consecutive_failures' : 'too_many_failed_attempts';
+      this.audit({ action: 'user.locked_out', userId: user.id, outcome: 'failure', reason, details: { failedAttempts, consecutiveFailures, lockedUntil } });
     }
     return verdict;
   }
@@ -597,7 +607,7 @@ function newUserRecord(n: ReturnType<typeof normalizeNewUser>, now: Date): User 
   const at = stamp(now);
   return {
     id: newId('usr', now), username: n.username, email: n.email, phone: n.phone, name: n.name, guest: n.guest,
-    disabled: false, failedAttempts: 0, lockedUntil: null, createdAt: at, updatedAt: at,
+    disabled: false, failedAttempts: 0, consecutiveFailures: 0, lockedUntil: null, createdAt: at, updatedAt: at,
   };
 }
 

@@ -8,8 +8,14 @@ export interface User {
   name: string | null;
   guest: boolean;
   disabled: boolean;
+  /** Failed attempts towards the next timed lockout (policy maxFailedAttempts). */
   failedAttempts: number;
-  /** ISO time until which verification is refused, or null. */
+  /**
+   * Failed attempts since an agent last unlocked the user or they last signed in with a one-time
+   * code; at policy maxConsecutiveFailures the user is locked until unlocked.
+   */
+  consecutiveFailures: number;
+  /** ISO time until which verification is refused, or null; LOCKED_UNTIL_UNLOCKED: until an agent unlocks. */
   lockedUntil: string | null;
   createdAt: string;
   updatedAt: string;

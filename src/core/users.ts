@@ -117,6 +117,15 @@ export function normalizeNewUser(input: NewUserInput, prefix = ''): Required<Omi
 
 export const summarize = (u: User): UserSummary => ({ id: u.id, username: u.username, email: u.email, name: u.name, guest: u.guest });
 
+/**
+ * The lockedUntil of a user who reached the policy's maxConsecutiveFailures: locked until an agent
+ * unlocks them. A time rather than a flag, so every reader of lockedUntil (older clients, scripts
+ * comparing it with now) sees the user as locked; LDAP's password policy uses a sentinel the same way.
+ */
+export const LOCKED_UNTIL_UNLOCKED = '9999-12-31T23:59:59.999Z';
+
+export const isLockedUntilUnlocked = (lockedUntil: string | null | undefined): boolean => lockedUntil === LOCKED_UNTIL_UNLOCKED;
+
 /** A lock counts only until it expires; after that the user starts again from zero failures. */
 export function isLocked(u: User, now: Date): boolean {
   return u.lockedUntil !== null && Date.parse(u.lockedUntil) > now.getTime();

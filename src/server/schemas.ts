@@ -37,10 +37,11 @@ const SCOPE_LIST = [...SCOPES] as unknown as typeof SCOPES;
 export const User = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'username', 'email', 'phone', 'name', 'guest', 'disabled', 'failedAttempts', 'lockedUntil', 'createdAt', 'updatedAt'],
+  required: ['id', 'username', 'email', 'phone', 'name', 'guest', 'disabled', 'failedAttempts', 'consecutiveFailures', 'lockedUntil', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, phone: nullableStr, name: nullableStr,
-    guest: { type: 'boolean' }, disabled: { type: 'boolean' }, failedAttempts: { type: 'integer' }, lockedUntil: nullableTime,
+    guest: { type: 'boolean' }, disabled: { type: 'boolean' }, failedAttempts: { type: 'integer' }, consecutiveFailures: { type: 'integer' },
+    lockedUntil: { ...nullableTime, description: '9999-12-31T23:59:59.999Z: until an agent unlocks the user.' },
     createdAt: time, updatedAt: time,
   },
 } as const satisfies JSONSchema;
@@ -115,12 +116,13 @@ const policyProps = {
   enabled: { type: 'boolean' }, minTtl: { type: 'integer' }, maxTtl: { type: 'integer' }, defaultTtl: { type: 'integer' },
   length: { type: 'integer' }, mixedCase: { type: 'boolean' }, excludeAmbiguous: { type: 'boolean' },
   multiUseAllowed: { type: 'boolean' }, oneTimeDefault: { type: 'boolean' }, maxFailedAttempts: { type: 'integer' },
-  lockoutDuration: { type: 'integer' }, purgeAfterDays: { type: 'integer' },
+  lockoutDuration: { type: 'integer' }, maxConsecutiveFailures: { type: 'integer', description: 'Failures before a lock only an agent lifts.' },
+  purgeAfterDays: { type: 'integer' },
   requireAttestation: { type: 'boolean', description: 'Issuing requires verifiedBy (how the caller was identified).' },
 } as const;
 const policyKeys = [
   'enabled', 'minTtl', 'maxTtl', 'defaultTtl', 'length', 'complexity', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed',
-  'oneTimeDefault', 'maxFailedAttempts', 'lockoutDuration', 'purgeAfterDays',
+  'oneTimeDefault', 'maxFailedAttempts', 'lockoutDuration', 'maxConsecutiveFailures', 'purgeAfterDays',
 ] as const;
 
 export const Policy = {
@@ -136,7 +138,7 @@ export const Policy = {
     complexity: { type: 'object', additionalProperties: false, required: ['numbers', 'letters', 'specialCharacters'], properties: complexityProps },
     mixedCase: policyProps.mixedCase, excludeAmbiguous: policyProps.excludeAmbiguous, multiUseAllowed: policyProps.multiUseAllowed,
     oneTimeDefault: policyProps.oneTimeDefault, maxFailedAttempts: policyProps.maxFailedAttempts, lockoutDuration: policyProps.lockoutDuration,
-    purgeAfterDays: policyProps.purgeAfterDays, requireAttestation: policyProps.requireAttestation,
+    maxConsecutiveFailures: policyProps.maxConsecutiveFailures, purgeAfterDays: policyProps.purgeAfterDays, requireAttestation: policyProps.requireAttestation,
   },
 } as const satisfies JSONSchema;
 

@@ -92,4 +92,9 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX audit_action;
   DROP INDEX audit_at;
   `,
+  // 5: failed attempts since the last unlock or one-time sign-in, for the policy's hard cap
+  // (maxConsecutiveFailures); a timed lockout's count restarts, this one does not.
+  `
+  ALTER TABLE users ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

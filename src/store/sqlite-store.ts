@@ -23,7 +23,7 @@ const BULK_CHECKPOINT_PAGES = 10_000;
 
 const USER_COLUMNS: Record<keyof User, string> = {
   id: 'id', username: 'username', email: 'email', phone: 'phone', name: 'name', guest: 'guest', disabled: 'disabled',
-  failedAttempts: 'failed_attempts', lockedUntil: 'locked_until', createdAt: 'created_at', updatedAt: 'updated_at',
+  failedAttempts: 'failed_attempts', consecutiveFailures: 'consecutive_failures', lockedUntil: 'locked_until', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 const TAC_COLUMNS: Record<keyof TacRecord, string> = {
   id: 'id', userId: 'user_id', codeHash: 'code_hash', caseSensitive: 'case_sensitive', createdAt: 'created_at',

@@ -14,6 +14,7 @@ const DEFAULT_POLICY = {
   oneTimeDefault: true,
   maxFailedAttempts: 3,
   lockoutDuration: 15,
+  maxConsecutiveFailures: 100,
   purgeAfterDays: 30,
   requireAttestation: true,
 };
@@ -84,6 +85,9 @@ describeBackends('policy', (env) => {
       [['--no-letters', '--no-exclude-ambiguous', '--length', '6'], /entropy/],
       [['--no-letters', '--mixed-case'], /mixedCase/],
       [['--max-failed-attempts', '0'], /maxFailedAttempts/],
+      // The issue's example: 7 digits, 100 attempts per 1-minute lockout give 100 guesses at 2^23.3 codes.
+      [['--no-letters', '--no-exclude-ambiguous', '--length', '7', '--max-failed-attempts', '100', '--lockout-duration', '1m'], /^error: length: .* allows 100 guesses at one code/],
+      [['--max-consecutive-failures', '101'], /^error: maxConsecutiveFailures: must be a whole number from 1 to 100$/m],
       [['--default-ttl', 'forever'], /--default-ttl/],
       [['--purge-after', '36h'], /--purge-after/],
       [['--enable', '--disable'], /--enable/],
@@ -103,10 +107,10 @@ describeBackends('policy', (env) => {
 
   it('digits only is allowed when long enough, and codes follow it', async () => {
     const s = await env.isolated('digits');
-    await s.setPolicy('--no-letters', '--no-exclude-ambiguous', '--length', '7');
+    await s.setPolicy('--no-letters', '--no-exclude-ambiguous', '--length', '9');
     await s.addUser('carol');
     const t = await s.issue('carol');
-    expect(t.code).toMatch(/^\d{7}$/);
+    expect(t.code).toMatch(/^\d{9}$/);
   });
 
   it('--length and --special-characters shape the codes', async () => {

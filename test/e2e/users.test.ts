@@ -17,7 +17,7 @@ describeBackends('users', (env) => {
 
     const j = await env.tacJson<UserJson>(['users', 'add', '--username', 'bob', '--email', 'bob@example.com']);
     expect(j.code).toBe(0);
-    expect(j.json).toMatchObject({ username: 'bob', email: 'bob@example.com', phone: null, name: null, guest: false, disabled: false, failedAttempts: 0, lockedUntil: null });
+    expect(j.json).toMatchObject({ username: 'bob', email: 'bob@example.com', phone: null, name: null, guest: false, disabled: false, failedAttempts: 0, consecutiveFailures: 0, lockedUntil: null });
     expect(j.json.id).toMatch(/^usr_/);
   });
 
@@ -68,7 +68,7 @@ describeBackends('users', (env) => {
     let r = await env.tac(['users', 'show', 'erin']);
     expect(r.code).toBe(0);
     const rec = Object.fromEntries(r.stdout.trimEnd().split('\n').map((l) => l.split('\t') as [string, string]));
-    expect(rec).toMatchObject({ username: 'erin', email: 'erin@example.com', type: 'user', state: 'active', tac: 'none', 'failed attempts': '0' });
+    expect(rec).toMatchObject({ username: 'erin', email: 'erin@example.com', type: 'user', state: 'active', tac: 'none', 'failed attempts': '0 (0 since the last unlock or one-time sign-in)' });
     const issued = await env.issue('erin');
     const j = await env.tacJson<UserDetailsJson>(['users', 'show', 'erin']);
     expect(j.json.locked).toBe(false);

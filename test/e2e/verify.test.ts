@@ -194,6 +194,25 @@ describeBackends('verify', (env) => {
     expect((await s.verifyJson<InvalidVerdict>('mia', code)).json.reason).toBe('locked_out');
   });
 
+  it('--max-consecutive-failures: past it the lock lasts until an agent unlocks, and multi-use successes do not reset it', async () => {
+    const s = await env.isolated('hard-cap');
+    await s.addUser('ned');
+    await s.setPolicy('--multi-use-allowed', '--max-failed-attempts', '5', '--max-consecutive-failures', '4');
+    const { code } = await s.issue('ned', '--multi-use');
+    await s.verify('ned', wrong(code));
+    await s.verify('ned', wrong(code));
+    expect((await s.verify('ned', code)).code).toBe(0);
+    const show = await s.tacJson<UserJson>(['users', 'show', 'ned']);
+    expect(show.json).toMatchObject({ failedAttempts: 0, consecutiveFailures: 2 });
+    await s.verify('ned', wrong(code));
+    await s.verify('ned', wrong(code));
+    const locked = await s.verifyJson<InvalidVerdict>('ned', code);
+    expect(locked.json).toEqual({ valid: false, reason: 'locked_out', lockedUntil: '9999-12-31T23:59:59.999Z' });
+    expect((await s.tac(['users', 'show', 'ned'])).stdout).toMatch(/^locked until\tuntil an agent unlocks \(tac users unlock\)$/m);
+    await s.admin(['users', 'unlock', 'ned']);
+    expect((await s.verify('ned', code)).code).toBe(0);
+  });
+
   it('policy --disable: verify says tacs_disabled and generate exits 5', async () => {
     const s = await env.isolated('disabled');
     await s.addUser('ned');

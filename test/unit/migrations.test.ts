@@ -26,7 +26,7 @@ describe('migration 4: the audit indexes no query uses are dropped', () => {
     raw.close();
 
     const store = new SqliteStore(openDatabase(path));
-    expect(store.db.pragma('user_version', { simple: true })).toBe(4);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(indexesOf(store.db, 'audit')).toEqual(['audit_user']);
     expect(store.queryAudit({ action: 'user.created', since: '2025-12-31T00:00:00.000Z', limit: 10 }).map((e) => e.userId)).toEqual(['usr_x']);
     store.close();

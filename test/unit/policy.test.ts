@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   alphabetSize, characterClasses, checkPatchShape, checkTtl, DEFAULT_POLICY, entropyBits, isCaseSensitive, mergePolicy,
-  TTL_CEILING_MINUTES, validatePolicy, type Policy,
+  guessBudget, TTL_CEILING_MINUTES, validatePolicy, type Policy,
 } from '../../src/core/policy.js';
 import { catchTacError, makeService, type Harness } from './helpers.js';
 
@@ -18,6 +18,7 @@ const EXPECTED_DEFAULTS = {
   oneTimeDefault: true,
   maxFailedAttempts: 3,
   lockoutDuration: 15,
+  maxConsecutiveFailures: 100,
   purgeAfterDays: 30,
   requireAttestation: true,
 };
@@ -82,19 +83,43 @@ describe('policy rules (pure)', () => {
     expect(err.field).toBe('complexity.numbers');
   });
 
-  it('refuses policies under 20 bits of entropy', () => {
-    const digits6 = withPolicy({ length: 6, complexity: { letters: false }, excludeAmbiguous: false });
-    expect(entropyBits(digits6)).toBeCloseTo(19.93, 2);
-    const err = catchTacError(() => validatePolicy(digits6), 'invalid_value');
-    expect(err.message).toContain('19.9');
+  it('counts the guesses at one code: maxFailedAttempts per lockout over maxTtl, capped by maxConsecutiveFailures', () => {
+    // 3 per 15 minutes over 8 hours: 32 bursts of 3.
+    expect(guessBudget(DEFAULT_POLICY)).toBe(96);
+    expect(guessBudget(withPolicy({ maxTtl: 481 }))).toBe(99);
+    expect(guessBudget(withPolicy({ maxConsecutiveFailures: 50 }))).toBe(50);
+    expect(guessBudget(withPolicy({ maxFailedAttempts: 100, lockoutDuration: 1 }))).toBe(100);
+    // A multi-use code's success resets the lockout count: only the hard cap bounds the guesses.
+    expect(guessBudget(withPolicy({ multiUseAllowed: true, maxConsecutiveFailures: 40 }))).toBe(40);
+  });
+
+  it('refuses a policy that gives an attacker more than a 2^-20 chance per code', () => {
+    // The example: 7 digits (23.3 bits) with 100 attempts and a 1-minute lockout.
+    const weak = withPolicy({ length: 7, complexity: { letters: false }, excludeAmbiguous: false, maxFailedAttempts: 100, lockoutDuration: 1 });
+    const err = catchTacError(() => validatePolicy(weak), 'invalid_value');
+    expect(err.field).toBe('length');
     expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/^length: codes of 7 characters from 10 have 2\^23\.3 possibilities .*allows 100 guesses/);
+    expect(err.message).not.toMatch(/\n/);
 
-    const digits7 = withPolicy({ length: 7, complexity: { letters: false }, excludeAmbiguous: false });
-    expect(() => validatePolicy(digits7)).not.toThrow();
+    // 8 digits: 26.58 bits; 96 guesses (6.58 bits) leave 19.99 bits: refused; 90 guesses leave 20.08: accepted.
+    const digits8 = { length: 8, complexity: { letters: false }, excludeAmbiguous: false };
+    expect(() => validatePolicy(withPolicy(digits8))).toThrow(/96 guesses/);
+    expect(() => validatePolicy(withPolicy({ ...digits8, lockoutDuration: 16 }))).not.toThrow();
+    expect(() => validatePolicy(withPolicy({ ...digits8, maxConsecutiveFailures: 90 }))).not.toThrow();
+    // The same code space with multi-use codes is bounded by maxConsecutiveFailures alone.
+    expect(() => validatePolicy(withPolicy({ ...digits8, lockoutDuration: 16, multiUseAllowed: true }))).toThrow(/100 guesses/);
 
-    // with look-alikes excluded only 8 digits remain: 7 of them are 21 bits, 6 are 18.
-    expect(() => validatePolicy(withPolicy({ length: 6, complexity: { letters: false } }))).toThrow(/entropy/);
-    expect(() => validatePolicy(withPolicy({ length: 7, complexity: { letters: false } }))).not.toThrow();
+    // Look-alikes excluded leave 8 digits: 6 of them (18 bits) are too few for even one guess.
+    expect(() => validatePolicy(withPolicy({ length: 6, complexity: { letters: false }, maxConsecutiveFailures: 1 }))).toThrow(/1 guesses/);
+    expect(entropyBits(DEFAULT_POLICY)).toBeCloseTo(39.63, 2);
+  });
+
+  it('maxConsecutiveFailures is 1 to 100 (NIST SP 800-63B)', () => {
+    expect(catchTacError(() => validatePolicy(withPolicy({ maxConsecutiveFailures: 101 })), 'invalid_value').message)
+      .toBe('maxConsecutiveFailures: must be a whole number from 1 to 100');
+    expect(() => validatePolicy(withPolicy({ maxConsecutiveFailures: 0 }))).toThrow(/maxConsecutiveFailures/);
+    expect(() => validatePolicy(withPolicy({ maxConsecutiveFailures: 1 }))).not.toThrow();
   });
 
   it.each<[string, Parameters<typeof withPolicy>[0]]>([

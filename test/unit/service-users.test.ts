@@ -27,7 +27,7 @@ describe('users', () => {
     const u = h.service.addUser({ username: 'Alice', email: ' Alice@Example.com ', phone: '+44 20 7946 0958', name: ' Alice A ' });
     expect(u).toMatchObject({
       username: 'Alice', email: 'alice@example.com', phone: '+442079460958', name: 'Alice A', guest: false, disabled: false,
-      failedAttempts: 0, lockedUntil: null, createdAt: '2026-01-01T00:00:00.000Z',
+      failedAttempts: 0, consecutiveFailures: 0, lockedUntil: null, createdAt: '2026-01-01T00:00:00.000Z',
     });
     expect(u.id).toMatch(/^usr_[a-z2-7]{16}$/);
     expect(h.store.getUser(u.id)).toEqual(u);

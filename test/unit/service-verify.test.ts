@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addMinutes, iso } from '../../src/core/clock.js';
 import type { IssuedTac, User } from '../../src/core/types.js';
+import { LOCKED_UNTIL_UNLOCKED } from '../../src/core/users.js';
 import { makeService, type Harness } from './helpers.js';
 
 /** A code that cannot be any issued code (issued codes never contain 0 or 1). */
@@ -202,7 +203,8 @@ describe('lockout', () => {
     const lockEvents = h.service.queryAudit({ action: 'user.locked_out' });
     expect(lockEvents).toHaveLength(1);
     expect(lockEvents[0]).toMatchObject({
-      userId, outcome: 'failure', actor: h.actor, details: { failedAttempts: 3, lockedUntil: '2026-01-01T00:15:00.000Z' },
+      userId, outcome: 'failure', actor: h.actor, reason: 'too_many_failed_attempts',
+      details: { failedAttempts: 3, consecutiveFailures: 3, lockedUntil: '2026-01-01T00:15:00.000Z' },
     });
     const failed = h.service.queryAudit({ action: 'tac.verify_failed' });
     expect(failed.map((e) => e.reason)).toEqual(['locked_out', 'invalid_code', 'invalid_code', 'invalid_code']);
@@ -216,3 +218,76 @@ describe('lockout', () => {
     expect(h.service.verify('bob', bobs.code).valid).toBe(true);
   });
 });
+
+describe('the hard cap: maxConsecutiveFailures', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = makeService();
+    h.service.addUser({ username: 'alice', email: 'alice@example.com' });
+    h.service.updatePolicy({ maxTtl: 480, defaultTtl: 480, maxConsecutiveFailures: 10, multiUseAllowed: true });
+  });
+
+  /** Guesses in bursts of maxFailedAttempts (3), waiting out each 15-minute lock, as an attacker would. */
+  const guess = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const v = h.service.verify('alice', WRONG);
+      if (v.valid === false && v.reason === 'locked_out') {
+        h.clock.advance(15);
+        i--;
+      } else expect(v).toEqual({ valid: false, reason: 'invalid_code' });
+    }
+  };
+
+  it('after maxConsecutiveFailures the user stays locked until an agent unlocks them, whatever the time', () => {
+    const issued = h.service.issueTac({ verifiedBy: 'callback', user: 'alice' });
+    guess(9);
+    expect(h.service.showUser('alice')).toMatchObject({ consecutiveFailures: 9 });
+    h.clock.advance(15);
+    guess(1);
+    const locked = { valid: false, reason: 'locked_out', lockedUntil: LOCKED_UNTIL_UNLOCKED };
+    expect(h.service.verify('alice', issued.code)).toEqual(locked);
+    h.clock.advance(60 * 24 * 365);
+    expect(h.service.verify('alice', issued.code)).toEqual(locked);
+    expect(h.service.showUser('alice')).toMatchObject({ locked: true, lockedUntil: LOCKED_UNTIL_UNLOCKED, consecutiveFailures: 10 });
+    const [ev] = h.service.queryAudit({ action: 'user.locked_out', limit: 1 });
+    expect(ev).toMatchObject({ reason: 'too_many_consecutive_failures', details: { consecutiveFailures: 10, lockedUntil: LOCKED_UNTIL_UNLOCKED } });
+
+    expect(h.service.unlockUser('alice')).toMatchObject({ failedAttempts: 0, consecutiveFailures: 0, lockedUntil: null });
+    expect(h.service.queryAudit({ action: 'user.unlocked', limit: 1 })[0]).toMatchObject({ details: { wasLocked: true, consecutiveFailures: 10 } });
+    const fresh = h.service.issueTac({ verifiedBy: 'callback', user: 'alice' });
+    expect(h.service.verify('alice', fresh.code).valid).toBe(true);
+  });
+
+  it('the timed lockouts run out, but the consecutive count does not restart with them', () => {
+    h.service.issueTac({ verifiedBy: 'callback', user: 'alice' });
+    guess(3);
+    h.clock.advance(15);
+    expect(h.service.showUser('alice')).toMatchObject({ failedAttempts: 0, consecutiveFailures: 3, locked: false });
+  });
+
+  it("a multi-use code's successes do not reset the count: guesses between legitimate uses stay bounded", () => {
+    const multi = h.service.issueTac({ verifiedBy: 'callback', user: 'alice', oneTime: false });
+    for (let round = 0; round < 4; round++) {
+      guess(2);
+      expect(h.service.verify('alice', multi.code).valid).toBe(true);
+    }
+    expect(h.service.showUser('alice')).toMatchObject({ failedAttempts: 0, consecutiveFailures: 8 });
+    guess(2);
+    expect(h.service.verify('alice', multi.code)).toEqual({ valid: false, reason: 'locked_out', lockedUntil: LOCKED_UNTIL_UNLOCKED });
+  });
+
+  it("a one-time code's success resets the count: the code the guesses were aimed at is gone", () => {
+    const once = h.service.issueTac({ verifiedBy: 'callback', user: 'alice' });
+    guess(8);
+    expect(h.service.verify('alice', once.code).valid).toBe(true);
+    expect(h.service.showUser('alice')).toMatchObject({ failedAttempts: 0, consecutiveFailures: 0 });
+  });
+
+  it('refusals while locked are not guesses and do not count', () => {
+    h.service.issueTac({ verifiedBy: 'callback', user: 'alice' });
+    guess(3);
+    for (let i = 0; i < 20; i++) expect(h.service.verify('alice', WRONG)).toMatchObject({ reason: 'locked_out' });
+    expect(h.service.showUser('alice').consecutiveFailures).toBe(3);
+  });
+});
+

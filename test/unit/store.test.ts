@@ -16,7 +16,7 @@ import { catchTacError } from './helpers.js';
 
 const user = (over: Partial<User> = {}): User => ({
   id: 'usr_aaaaaaaaaaaaaaaa', username: 'alice', email: 'alice@example.com', phone: '+15551234567', name: 'Alice', guest: false,
-  disabled: false, failedAttempts: 0, lockedUntil: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+  disabled: false, failedAttempts: 0, consecutiveFailures: 0, lockedUntil: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
   ...over,
 });
 

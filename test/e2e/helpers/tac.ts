@@ -396,6 +396,7 @@ export interface UserJson {
   guest: boolean;
   disabled: boolean;
   failedAttempts: number;
+  consecutiveFailures: number;
   lockedUntil: string | null;
   createdAt: string;
   updatedAt: string;

@@ -22,6 +22,7 @@ function patchFromFlags(opts: Record<string, unknown>): PolicyPatch {
   set('length', optInt(opts, 'length', '--length', 0, 1_000_000));
   set('maxFailedAttempts', optInt(opts, 'maxFailedAttempts', '--max-failed-attempts', 0, 1_000_000));
   set('lockoutDuration', optDuration(opts, 'lockoutDuration', '--lockout-duration'));
+  set('maxConsecutiveFailures', optInt(opts, 'maxConsecutiveFailures', '--max-consecutive-failures', 0, 1_000_000));
   const purge = optDuration(opts, 'purgeAfter', '--purge-after', 'd');
   if (purge !== undefined) {
     if (purge % 1440 !== 0) throw invalid('--purge-after', 'must be whole days (e.g. 30d or 30)');

@@ -1,5 +1,5 @@
 import type { Handler } from '../../spec.js';
-import { expiresText, userState } from '../../present.js';
+import { expiresText, lockedUntilText, userState } from '../../present.js';
 
 export const run: Handler = async (ctx, { args }) => {
   const u = await (await ctx.backend()).showUser(args[0]!);
@@ -14,8 +14,8 @@ export const run: Handler = async (ctx, { args }) => {
     ['phone', u.phone],
     ['type', u.guest ? 'guest' : 'user'],
     ['state', userState(u, now)],
-    ['failed attempts', u.failedAttempts],
-    ['locked until', u.locked ? expiresText(u.lockedUntil!, now) : ''],
+    ['failed attempts', `${u.failedAttempts} (${u.consecutiveFailures} since the last unlock or one-time sign-in)`],
+    ['locked until', u.locked ? lockedUntilText(u.lockedUntil!, now) : ''],
     ['tac', t ? `${t.id} ${t.status}` : 'none'],
     ['tac expires', t ? expiresText(t.expiresAt, now) : ''],
     ['created', u.createdAt],

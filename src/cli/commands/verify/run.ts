@@ -2,6 +2,7 @@ import { readFirstLine } from '../../io.js';
 import type { Handler } from '../../spec.js';
 import { required } from '../../parse.js';
 import { usageError } from '../../errors.js';
+import { isLockedUntilUnlocked } from '../../../core/users.js';
 
 const EXPLAIN: Record<string, string> = {
   unknown_user: 'no such user',
@@ -27,7 +28,7 @@ export const run: Handler = async (ctx, { opts }) => {
   else if (verdict.valid) {
     ctx.print(ctx.tty ? `${ctx.style.green('✓ valid')} — ${verdict.user.username}, ${verdict.tac.oneTime ? 'one-time code now used' : `multi-use, ${verdict.tac.useCount} use(s)`}\n` : 'valid\n');
   } else {
-    const until = 'lockedUntil' in verdict && verdict.lockedUntil ? ` until ${verdict.lockedUntil}` : '';
+    const until = 'lockedUntil' in verdict && verdict.lockedUntil ? ` ${isLockedUntilUnlocked(verdict.lockedUntil) ? 'until an agent unlocks them' : `until ${verdict.lockedUntil}`}` : '';
     ctx.print(ctx.tty ? `${ctx.style.red('✗ invalid')}: ${EXPLAIN[verdict.reason]}${until} (${verdict.reason})\n` : `invalid\t${verdict.reason}\n`);
   }
   return verdict.valid ? 0 : 6;
