@@ -28,7 +28,7 @@ __tac_node() {
     'guests help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy') __tac_subs='show set reset help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy show') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'policy set') __tac_subs=''; __tac_opts='--enable --disable --min-ttl --max-ttl --default-ttl --length --letters --no-letters --special-characters --no-special-characters --mixed-case --no-mixed-case --exclude-ambiguous --no-exclude-ambiguous --multi-use-allowed --no-multi-use-allowed --one-time-default --no-one-time-default --require-attestation --no-require-attestation --max-failed-attempts --lockout-duration --max-consecutive-failures --purge-after --from-file --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'policy set') __tac_subs=''; __tac_opts='--enable --disable --min-ttl --max-ttl --default-ttl --length --letters --no-letters --special-characters --no-special-characters --mixed-case --no-mixed-case --exclude-ambiguous --no-exclude-ambiguous --multi-use-allowed --no-multi-use-allowed --one-time-default --no-one-time-default --require-attestation --no-require-attestation --max-failed-attempts --lockout-duration --max-consecutive-failures --phone-region --purge-after --from-file --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy reset') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'policy help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'audit') __tac_subs=''; __tac_opts='--user --action --since --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -125,7 +125,7 @@ __tac_takes_value() {
     'guests help:--db'|'guests help:--server'|'guests help:--profile') return 0 ;;
     'policy:--db'|'policy:--server'|'policy:--profile') return 0 ;;
     'policy show:--db'|'policy show:--server'|'policy show:--profile') return 0 ;;
-    'policy set:--min-ttl'|'policy set:--max-ttl'|'policy set:--default-ttl'|'policy set:--length'|'policy set:--max-failed-attempts'|'policy set:--lockout-duration'|'policy set:--max-consecutive-failures'|'policy set:--purge-after'|'policy set:--from-file'|'policy set:--db'|'policy set:--server'|'policy set:--profile') return 0 ;;
+    'policy set:--min-ttl'|'policy set:--max-ttl'|'policy set:--default-ttl'|'policy set:--length'|'policy set:--max-failed-attempts'|'policy set:--lockout-duration'|'policy set:--max-consecutive-failures'|'policy set:--phone-region'|'policy set:--purge-after'|'policy set:--from-file'|'policy set:--db'|'policy set:--server'|'policy set:--profile') return 0 ;;
     'policy reset:--db'|'policy reset:--server'|'policy reset:--profile') return 0 ;;
     'policy help:--db'|'policy help:--server'|'policy help:--profile') return 0 ;;
     'audit:--user'|'audit:--action'|'audit:--since'|'audit:--limit'|'audit:--db'|'audit:--server'|'audit:--profile') return 0 ;;

@@ -62,6 +62,7 @@ export function printPolicy(ctx: CommandContext, p: Policy): void {
     ['lockoutDuration', `${formatMinutes(p.lockoutDuration)} (${p.lockoutDuration} min)`],
     ['maxConsecutiveFailures', p.maxConsecutiveFailures],
     ['purgeAfterDays', p.purgeAfterDays],
+    ['phoneRegion', p.phoneRegion ?? 'none'],
     ['requireAttestation', onOff(p.requireAttestation)],
   ]);
 }

@@ -49,6 +49,7 @@ export const ENVIRONMENT: readonly EnvVar[] = [
   },
   { names: ['TAC_PROFILE'], description: 'name of the profile to use (default: the current profile)' },
   { names: ['TAC_KEYCHAIN'], description: 'off: do not use the OS keychain; client secrets go to credentials.json' },
+  { names: ['TAC_PHONE_REGION'], description: 'upgrading a database to canonical phone numbers: the region of numbers stored without a country code (e.g. US); it becomes the policy phoneRegion' },
   { names: ['TAC_VERIFY_RATE_LIMIT'], description: 'tac serve: verify requests allowed per client per minute (default 600)' },
   { names: ['XDG_DATA_HOME'], description: 'data dir base: the database is $XDG_DATA_HOME/tac/tac.db' },
   { names: ['XDG_CONFIG_HOME'], description: 'config dir base: key, profiles and credentials are in $XDG_CONFIG_HOME/tac' },

@@ -1,4 +1,5 @@
 import { invalid, TacError } from './errors.js';
+import { isPhoneRegion } from './phone.js';
 
 /** The TAC policy, as printed by `tac policy show --json`. TTLs and lockout in minutes. */
 export interface Policy {
@@ -21,6 +22,12 @@ export interface Policy {
    */
   maxConsecutiveFailures: number;
   purgeAfterDays: number;
+  /**
+   * ISO 3166-1 alpha-2 region in which a phone number typed without a country code is read
+   * (`US`: 555-123-4567 is +15551234567), or null: such numbers are refused. In the database,
+   * not the CLI's config, so every agent and server reads a number as the same identity.
+   */
+  phoneRegion: string | null;
   /** Agents must state how they verified the caller's identity before `generate` (guests exempt). */
   requireAttestation: boolean;
 }
@@ -56,6 +63,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   lockoutDuration: 15,
   maxConsecutiveFailures: 100,
   purgeAfterDays: 30,
+  phoneRegion: null,
   requireAttestation: true,
 }) as Policy;
 
@@ -115,6 +123,11 @@ export function checkPatchShape(input: unknown, where = 'policy'): PolicyPatch {
     } else if ((INTEGER_FIELDS as readonly string[]).includes(k)) {
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(k, 'must be a whole number');
       out[k] = v;
+    } else if (k === 'phoneRegion') {
+      if (v !== null && (typeof v !== 'string' || !/^[A-Za-z]{2}$/.test(v))) {
+        throw invalid('phoneRegion', 'must be a two-letter ISO 3166 region code (e.g. US, GB, DE) or null');
+      }
+      out[k] = v === null ? null : v.toUpperCase();
     } else if (k === 'complexity') {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid('complexity', 'must be an object');
       const c: Record<string, boolean> = {};
@@ -127,7 +140,7 @@ export function checkPatchShape(input: unknown, where = 'policy'): PolicyPatch {
       }
       out.complexity = c;
     } else {
-      throw invalid(k, `unknown policy field; allowed: ${[...BOOLEAN_FIELDS, ...INTEGER_FIELDS, 'complexity'].join(', ')}`);
+      throw invalid(k, `unknown policy field; allowed: ${[...BOOLEAN_FIELDS, ...INTEGER_FIELDS, 'phoneRegion', 'complexity'].join(', ')}`);
     }
   }
   return out as PolicyPatch;
@@ -154,6 +167,9 @@ export function validatePolicy(p: Policy): Policy {
   if (p.defaultTtl > p.maxTtl) throw invalid('defaultTtl', `(${p.defaultTtl}) must not exceed maxTtl (${p.maxTtl})`);
   if (!p.complexity.numbers) throw invalid('complexity.numbers', 'numbers cannot be disabled');
   if (p.mixedCase && !p.complexity.letters) throw invalid('mixedCase', 'requires letters to be enabled');
+  if (p.phoneRegion !== null && !isPhoneRegion(p.phoneRegion)) {
+    throw invalid('phoneRegion', `"${p.phoneRegion}" is not a region with phone numbering rules; use a two-letter ISO 3166 code such as US, GB or DE`);
+  }
   if (!p.oneTimeDefault && !p.multiUseAllowed) throw invalid('oneTimeDefault', 'can be false only when multiUseAllowed is true');
   const bits = entropyBits(p);
   const guesses = guessBudget(p);

@@ -102,12 +102,10 @@ export class TacService {
   // ---- users ----------------------------------------------------------------------------------
 
   findUser(ref: string): User | undefined {
-    const { kind, value } = detectUserRef(ref);
+    // Phones are stored canonical (E.164): a typed number is read in the policy's phoneRegion.
+    const { kind, value } = detectUserRef(ref, () => this.getPolicy().phoneRegion);
     if (kind === 'id') return this.store.getUser(value);
-    // Phones are stored as given (+15551234567); a caller may type them with or without the +.
-    const found = kind === 'phone'
-      ? this.store.findUser('phone', value) ?? this.store.findUser('phone', value.startsWith('+') ? value.slice(1) : `+${value}`)
-      : this.store.findUser(kind, value);
+    const found = this.store.findUser(kind, value);
     // A username may itself look like an email or a phone number, so fall back to the username.
     return found ?? (kind === 'username' ? undefined : this.store.findUser('username', ref.trim()));
   }
@@ -124,7 +122,7 @@ export class TacService {
   }
 
   private createUser(input: NewUserInput, action: 'user.created' | 'guest.created', fieldPrefix = ''): User {
-    const n = normalizeNewUser(input, fieldPrefix);
+    const n = normalizeNewUser(input, fieldPrefix, this.getPolicy().phoneRegion);
     this.assertUnique(n.username, n.email, n.phone, fieldPrefix);
     const user = newUserRecord(n, this.clock.now());
     this.store.insertUser(user);
@@ -486,7 +484,7 @@ export class TacService {
       }
       let n: ReturnType<typeof normalizeNewUser>;
       try {
-        n = normalizeNewUser({ ...input, guest: true }, `line ${line}: `);
+        n = normalizeNewUser({ ...input, guest: true }, `line ${line}: `, policy.phoneRegion);
         planned.push({ i, n, terms: this.issueTerms(policy, input, now) });
       } catch {
         return undefined;

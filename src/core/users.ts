@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { invalid } from './errors.js';
 import { truncate } from './duration.js';
+import { canonicalPhone, normalizePhoneField, phoneDigits } from './phone.js';
 import type { NewUserInput, User, UserSummary } from './types.js';
 
 const EMAIL_RE = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
-const PHONE_RE = /^\+?[0-9]{6,15}$/;
 const ID_RE = /^usr_[a-z2-7]{16}$/;
 const MAX_NAME = 200;
 
@@ -47,13 +47,20 @@ export function newId(prefix: string, now: Date = new Date()): string {
 
 export type UserRefKind = 'id' | 'email' | 'phone' | 'username';
 
-/** USER arguments are detected automatically: an id, an email, a phone number or a username. */
-export function detectUserRef(ref: string): { kind: UserRefKind; value: string } {
+/**
+ * USER arguments are detected automatically: an id, an email, a phone number or a username. A
+ * phone number is looked up in its canonical form, read in `phoneRegion()` when it has no country
+ * code (asked only for refs that look like phone numbers); one that cannot be made canonical is
+ * taken as a username.
+ */
+export function detectUserRef(ref: string, phoneRegion: () => string | null = () => null): { kind: UserRefKind; value: string } {
   const s = ref.trim();
   if (ID_RE.test(s)) return { kind: 'id', value: s };
   if (s.includes('@') && EMAIL_RE.test(s)) return { kind: 'email', value: s.toLowerCase() };
-  const phone = s.replace(/[\s().-]/g, '');
-  if (/^\+?\d+$/.test(phone) && PHONE_RE.test(phone)) return { kind: 'phone', value: phone };
+  if (phoneDigits(s)) {
+    const phone = canonicalPhone(s, phoneRegion());
+    if (phone.ok) return { kind: 'phone', value: phone.e164 };
+  }
   return { kind: 'username', value: s };
 }
 
@@ -66,12 +73,17 @@ export function normalizeEmail(field: string, email: unknown): string {
   return s.toLowerCase();
 }
 
-export function normalizePhone(field: string, phone: unknown): string | null {
-  if (phone === undefined || phone === null || phone === '') return null;
-  if (typeof phone !== 'string') throw invalid(field, 'must be a string');
-  const s = phone.replace(/[\s().-]/g, '');
-  if (!PHONE_RE.test(s)) throw invalid(field, `"${truncate(phone)}" is not a phone number; use 6 to 15 digits, optionally starting with +`);
-  return s;
+/**
+ * A phone field. `region`: the database's default region (canonical form, see phone.ts), or
+ * `undefined` where it is not known (the CLI checking a CSV file before sending it to a server):
+ * then a number with a country code is made canonical and one without is only checked for shape,
+ * and the engine reads it in its region.
+ */
+export function normalizePhone(field: string, phone: unknown, region: string | null | undefined): string | null {
+  if (region !== undefined || typeof phone !== 'string') return normalizePhoneField(field, phone, region ?? null);
+  const digits = phoneDigits(phone);
+  if (digits && !digits.startsWith('+')) return digits;
+  return normalizePhoneField(field, phone, null);
 }
 
 export function normalizeUsername(field: string, username: unknown): string {
@@ -99,7 +111,7 @@ export function normalizeText(field: string, text: unknown, max: number): string
 }
 
 /** Validates and normalizes new-user input. Guests default their username to their email. */
-export function normalizeNewUser(input: NewUserInput, prefix = ''): Required<Omit<NewUserInput, 'guest'>> & { guest: boolean } {
+export function normalizeNewUser(input: NewUserInput, prefix = '', phoneRegion?: string | null): Required<Omit<NewUserInput, 'guest'>> & { guest: boolean } {
   const email = normalizeEmail(`${prefix}email`, input.email);
   const username = input.username === undefined || input.username === null || input.username === ''
     ? input.guest
@@ -109,7 +121,7 @@ export function normalizeNewUser(input: NewUserInput, prefix = ''): Required<Omi
   return {
     username,
     email,
-    phone: normalizePhone(`${prefix}phone`, input.phone),
+    phone: normalizePhone(`${prefix}phone`, input.phone, phoneRegion),
     name: normalizeName(`${prefix}name`, input.name),
     guest: Boolean(input.guest),
   };

@@ -117,12 +117,12 @@ const policyProps = {
   length: { type: 'integer' }, mixedCase: { type: 'boolean' }, excludeAmbiguous: { type: 'boolean' },
   multiUseAllowed: { type: 'boolean' }, oneTimeDefault: { type: 'boolean' }, maxFailedAttempts: { type: 'integer' },
   lockoutDuration: { type: 'integer' }, maxConsecutiveFailures: { type: 'integer', description: 'Failures before a lock only an agent lifts.' },
-  purgeAfterDays: { type: 'integer' },
+  purgeAfterDays: { type: 'integer' }, phoneRegion: { type: ['string', 'null'], description: 'Region for phone numbers without a country code.' },
   requireAttestation: { type: 'boolean', description: 'Issuing requires verifiedBy (how the caller was identified).' },
 } as const;
 const policyKeys = [
   'enabled', 'minTtl', 'maxTtl', 'defaultTtl', 'length', 'complexity', 'mixedCase', 'excludeAmbiguous', 'multiUseAllowed',
-  'oneTimeDefault', 'maxFailedAttempts', 'lockoutDuration', 'maxConsecutiveFailures', 'purgeAfterDays',
+  'oneTimeDefault', 'maxFailedAttempts', 'lockoutDuration', 'maxConsecutiveFailures', 'purgeAfterDays', 'phoneRegion',
 ] as const;
 
 export const Policy = {
@@ -138,7 +138,8 @@ export const Policy = {
     complexity: { type: 'object', additionalProperties: false, required: ['numbers', 'letters', 'specialCharacters'], properties: complexityProps },
     mixedCase: policyProps.mixedCase, excludeAmbiguous: policyProps.excludeAmbiguous, multiUseAllowed: policyProps.multiUseAllowed,
     oneTimeDefault: policyProps.oneTimeDefault, maxFailedAttempts: policyProps.maxFailedAttempts, lockoutDuration: policyProps.lockoutDuration,
-    maxConsecutiveFailures: policyProps.maxConsecutiveFailures, purgeAfterDays: policyProps.purgeAfterDays, requireAttestation: policyProps.requireAttestation,
+    maxConsecutiveFailures: policyProps.maxConsecutiveFailures, purgeAfterDays: policyProps.purgeAfterDays,
+    phoneRegion: policyProps.phoneRegion, requireAttestation: policyProps.requireAttestation,
   },
 } as const satisfies JSONSchema;
 

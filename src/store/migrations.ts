@@ -1,8 +1,14 @@
+import type Database from 'better-sqlite3';
+import { canonicalizePhones, type MigrationContext } from './migrate-phones.js';
+
+/** SQL, or code for a migration that must look at each row. */
+export type Migration = string | ((db: Database.Database, ctx: MigrationContext) => void);
+
 /**
  * Versioned schema migrations, applied in order inside one IMMEDIATE transaction each, tracked by
  * PRAGMA user_version. Never edit a shipped migration: add the next one.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   // 1: users, TACs, policy, audit
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,4 +103,6 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: phone numbers in one canonical form (E.164), so a number typed with and without + is one user.
+  canonicalizePhones,
 ];

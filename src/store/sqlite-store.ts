@@ -5,6 +5,7 @@ import { TacError } from '../core/errors.js';
 import type { Policy } from '../core/policy.js';
 import type { Store } from '../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../core/types.js';
+import type { MigrationContext } from './migrate-phones.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteAddonPath } from './sqlite-addon.js';
 
@@ -37,9 +38,12 @@ const AUDIT_COLUMNS: Record<keyof NewAuditEvent, string> = {
 /** Rows per multi-row INSERT: 64 × 14 columns stays far below SQLite's limit of bound parameters. */
 const ROWS_PER_INSERT = 64;
 
-/** Opens (creating with mode 0600 and migrating on first use) the SQLite database at `path`. */
-export function openDatabase(path: string): Database.Database {
-  let db: Database.Database;
+/**
+ * Opens (creating with mode 0600 and migrating on first use) the SQLite database at `path`.
+ * `migration`: what code migrations read (TAC_PHONE_REGION by default, see migrate-phones.ts).
+ */
+export function openDatabase(path: string, migration: MigrationContext = { phoneRegion: process.env.TAC_PHONE_REGION }): Database.Database {
+  let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -50,15 +54,16 @@ export function openDatabase(path: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    migrate(db, migration);
   } catch (e) {
+    db?.close();
     if (e instanceof TacError) throw e;
     throw new TacError('internal', `cannot open database ${path}: ${(e as Error).message}`, { cause: e });
   }
   return db;
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, ctx: MigrationContext): void {
   // Up to date: nothing to do. A newer schema falls through to the check below and is refused.
   if ((db.pragma('user_version', { simple: true }) as number) === MIGRATIONS.length) return;
   db.transaction(() => {
@@ -67,7 +72,11 @@ function migrate(db: Database.Database): void {
     if (version > MIGRATIONS.length) {
       throw new TacError('internal', `the database schema (version ${version}) is newer than this tac understands; upgrade tac`);
     }
-    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      const m = MIGRATIONS[v]!;
+      if (typeof m === 'string') db.exec(m);
+      else m(db, ctx);
+    }
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

@@ -16,6 +16,7 @@ const DEFAULT_POLICY = {
   lockoutDuration: 15,
   maxConsecutiveFailures: 100,
   purgeAfterDays: 30,
+  phoneRegion: null,
   requireAttestation: true,
 };
 type PolicyJson = typeof DEFAULT_POLICY;

@@ -158,4 +158,23 @@ describeBackends('users', (env) => {
       expect(r.stderr).toMatch(/^error: user "ghost" not found\n$/);
     }
   });
+
+  it('phone numbers are one canonical form: no second user by another spelling, and verify by phone finds the first', async () => {
+    const s = await env.isolated('phones');
+    const bare = await s.tac(['users', 'add', '--username', 'pat', '--email', 'pat@example.com', '--phone', '5551234567']);
+    expect(bare.code, describeRun(bare)).toBe(2);
+    expect(bare.stderr).toBe('error: phone: "5551234567" has no country code: write it with + and the country code (e.g. +1 555 123 4567), or set a default region (tac policy set --phone-region US)\n');
+    await s.setPolicy('--phone-region', 'us');
+    const alice = await s.tacJson<UserJson>(['users', 'add', '--username', 'alice', '--email', 'alice@example.com', '--phone', '(555) 123-4567']);
+    expect(alice.json.phone).toBe('+15551234567');
+    const twin = await s.tac(['guests', 'create', '--email', 'mallory@example.com', '--phone', '15551234567']);
+    expect(twin.code, describeRun(twin)).toBe(5);
+    expect(twin.stderr).toMatch(/^error: phone: "\+15551234567" is already used by user alice$/m);
+    const { code } = await s.issue('+1 555 123 4567');
+    const ok = await s.verifyJson<{ valid: boolean; user: { username: string } }>('15551234567', code);
+    expect(ok.json).toMatchObject({ valid: true, user: { username: 'alice' } });
+    const bad = await s.tac(['policy', 'set', '--phone-region', 'XX']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: phoneRegion: "XX" is not a region with phone numbering rules/);
+  });
 });

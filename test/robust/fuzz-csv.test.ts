@@ -98,7 +98,7 @@ describe('fuzz: CSV imports', () => {
       email: r.upper ? email.toUpperCase() : email,
       name: r.name,
       username: r.withUsername ? `u${i}-${r.local}`.slice(0, 64) : '',
-      phone: r.withPhone ? `+1555${String(1_000_000 + i).slice(1)}` : '',
+      phone: r.withPhone ? `+1555${String(10_000_000 + i).slice(1)}` : '',
       guest: r.guest,
     };
   });

@@ -19,7 +19,7 @@ describe('migration 4: the audit indexes no query uses are dropped', () => {
     dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
     const path = join(dir, 'tac.db');
     const raw = new Database(path);
-    for (const m of MIGRATIONS.slice(0, 3)) raw.exec(m);
+    for (const m of MIGRATIONS.slice(0, 3)) raw.exec(m as string);
     raw.pragma('user_version = 3');
     raw.prepare("INSERT INTO audit (at, actor, action, user_id, outcome, details) VALUES ('2026-01-01T00:00:00.000Z', 't', 'user.created', 'usr_x', 'success', '{}')").run();
     expect(indexesOf(raw, 'audit')).toEqual(['audit_action', 'audit_at', 'audit_user']);
@@ -30,5 +30,69 @@ describe('migration 4: the audit indexes no query uses are dropped', () => {
     expect(indexesOf(store.db, 'audit')).toEqual(['audit_user']);
     expect(store.queryAudit({ action: 'user.created', since: '2025-12-31T00:00:00.000Z', limit: 10 }).map((e) => e.userId)).toEqual(['usr_x']);
     store.close();
+  });
+});
+
+describe('migration 6: phone numbers become canonical (E.164)', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A version 5 database with these users' phones, as an older tac stored them (as typed). */
+  function version5(phones: (string | null)[]): string {
+    dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
+    const path = join(dir, 'tac.db');
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 5)) raw.exec(m as string);
+    raw.pragma('user_version = 5');
+    const insert = raw.prepare("INSERT INTO users (id, username, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, 't', 't')");
+    phones.forEach((p, i) => insert.run(`usr_${'a'.repeat(15)}${'abcdefgh'[i]}`, `u${i}`, `u${i}@example.com`, p));
+    raw.close();
+    return path;
+  }
+  const phonesIn = (path: string) => (new Database(path).prepare('SELECT phone FROM users ORDER BY id').all() as { phone: string | null }[]).map((r) => r.phone);
+  const versionOf = (path: string) => new Database(path).pragma('user_version', { simple: true });
+
+  it('rewrites numbers with a country code; without TAC_PHONE_REGION the policy gets no region', () => {
+    const path = version5(['+1 (555) 123-4567', '+442079460958', null]);
+    const store = new SqliteStore(openDatabase(path, {}));
+    expect(phonesIn(path)).toEqual(['+15551234567', '+442079460958', null]);
+    expect(store.getPolicy()).toBeUndefined();
+    store.close();
+  });
+
+  it('numbers without a country code are read in TAC_PHONE_REGION, which becomes the policy phoneRegion', () => {
+    const path = version5(['15551234567', '555-123-9999', '+442079460958']);
+    const store = new SqliteStore(openDatabase(path, { phoneRegion: 'us' }));
+    expect(phonesIn(path)).toEqual(['+15551234567', '+15551239999', '+442079460958']);
+    expect(store.getPolicy()).toEqual({ phoneRegion: 'US' });
+    store.close();
+  });
+
+  it('refuses, naming the rows and TAC_PHONE_REGION, when numbers have no country code and no region is given; nothing changes', () => {
+    const path = version5(['+15551234567', '5551239999']);
+    let err: Error | undefined;
+    try {
+      openDatabase(path, {});
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).toMatch(/^cannot upgrade the database to canonical phone numbers \(nothing was changed\): 1 cannot be read: usr_a+b \(u1\) "5551239999" has no country code; .*TAC_PHONE_REGION=US/);
+    expect(versionOf(path)).toBe(5);
+    expect(phonesIn(path)).toEqual(['+15551234567', '5551239999']);
+  });
+
+  it('refuses, naming both rows, when two users hold one number in two forms', () => {
+    const path = version5(['15551234567', '+1 555 123 4567', '+442079460958']);
+    expect(() => openDatabase(path, { phoneRegion: 'US' }))
+      .toThrow(/1 number\(s\) belong to two users: \+15551234567: usr_a+a \(u0\) "15551234567" and usr_a+b \(u1\) "\+1 555 123 4567"/);
+    expect(versionOf(path)).toBe(5);
+    expect(phonesIn(path)).toEqual(['15551234567', '+1 555 123 4567', '+442079460958']);
+  });
+
+  it('refuses an unknown TAC_PHONE_REGION with one line', () => {
+    const path = version5(['5551234567']);
+    expect(() => openDatabase(path, { phoneRegion: 'XX' })).toThrow(/^TAC_PHONE_REGION: "XX" is not a region/);
   });
 });

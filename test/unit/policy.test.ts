@@ -20,6 +20,7 @@ const EXPECTED_DEFAULTS = {
   lockoutDuration: 15,
   maxConsecutiveFailures: 100,
   purgeAfterDays: 30,
+  phoneRegion: null,
   requireAttestation: true,
 };
 

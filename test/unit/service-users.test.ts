@@ -7,13 +7,92 @@ describe('detectUserRef', () => {
     ['usr_abcdefghijklmnop', 'id', 'usr_abcdefghijklmnop'],
     ['Alice@Example.COM', 'email', 'alice@example.com'],
     ['+1 (555) 123-4567', 'phone', '+15551234567'],
-    ['0612345678', 'phone', '0612345678'],
+    // Without a default region a number without a country code has no canonical form: a username.
+    ['0612345678', 'username', '0612345678'],
     ['alice', 'username', 'alice'],
     ['alice.smith', 'username', 'alice.smith'],
     ['usr_short', 'username', 'usr_short'],
     ['  bob  ', 'username', 'bob'],
   ])('%j is a %s', (ref, kind, value) => {
     expect(detectUserRef(ref)).toEqual({ kind, value });
+  });
+
+  it.each([
+    ['0612345678', 'FR', '+33612345678'],
+    ['06 12 34 56 78', 'FR', '+33612345678'],
+    ['0044 20 7946 0958', 'FR', '+442079460958'],
+    ['(555) 123-4567', 'US', '+15551234567'],
+    ['1 555 123 4567', 'US', '+15551234567'],
+    ['+1 555 123 4567', 'DE', '+15551234567'],
+  ])('%j in region %s is the phone %s', (ref, region, value) => {
+    expect(detectUserRef(ref, () => region)).toEqual({ kind: 'phone', value });
+  });
+
+  it('asks for the region only for refs that look like phone numbers', () => {
+    let asked = 0;
+    const region = () => (asked++, 'US');
+    for (const ref of ['alice', 'alice@example.com', 'usr_abcdefghijklmnop', '+15551234567']) detectUserRef(ref, region);
+    expect(asked).toBe(1);
+  });
+});
+
+describe('phone numbers: one canonical form (E.164)', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = makeService();
+  });
+
+  it('a number with and without + (in the default region) is one user: no second user, and lookups find the first', () => {
+    h.service.updatePolicy({ phoneRegion: 'US' });
+    const alice = h.service.addUser({ username: 'alice', email: 'alice@example.com', phone: '+1 555 123 4567' });
+    expect(alice.phone).toBe('+15551234567');
+    for (const typed of ['15551234567', '(555) 123-4567', '+15551234567', '555.123.4567']) {
+      const err = catchTacError(() => h.service.addUser({ guest: true, email: `g${typed.length}@example.com`, phone: typed }), 'conflict');
+      expect(err.field, typed).toBe('phone');
+      expect(h.service.resolveUser(typed).id, typed).toBe(alice.id);
+    }
+    expect(usersCount(h.db)).toBe(1);
+  });
+
+  it('the issue: a provisioner cannot create a guest whose phone resolves before alice, so verify by phone stays alice\'s', () => {
+    h.service.updatePolicy({ phoneRegion: 'US' });
+    h.service.addUser({ username: 'alice', email: 'alice@example.com', phone: '+15551234567' });
+    catchTacError(() => h.service.createGuest({ email: 'mallory@example.com', phone: '15551234567' }), 'conflict');
+    const { code } = h.service.issueTac({ verifiedBy: 'callback', user: '15551234567' });
+    expect(h.service.verify('555-123-4567', code)).toMatchObject({ valid: true, user: { username: 'alice' } });
+  });
+
+  it('without a default region a number without a country code is refused with one line saying how to fix it', () => {
+    const err = catchTacError(() => h.service.addUser({ username: 'bob', email: 'bob@example.com', phone: '5551234567' }), 'invalid_value');
+    expect(err.field).toBe('phone');
+    expect(err.message).toBe('phone: "5551234567" has no country code: write it with + and the country code (e.g. +1 555 123 4567), or set a default region (tac policy set --phone-region US)');
+    expect(usersCount(h.db)).toBe(0);
+  });
+
+  it('refuses numbers that cannot be made canonical, naming the field', () => {
+    h.service.updatePolicy({ phoneRegion: 'GB' });
+    expect(catchTacError(() => h.service.addUser({ username: 'c', email: 'c@example.com', phone: '+1 555' }), 'invalid_value').message)
+      .toBe('phone: "+1 555" is not a possible phone number');
+    expect(catchTacError(() => h.service.addUser({ username: 'c', email: 'c@example.com', phone: '123' }), 'invalid_value').message)
+      .toMatch(/^phone: "123" is not a phone number/);
+    expect(catchTacError(() => h.service.addUser({ username: 'c', email: 'c@example.com', phone: '1-800-FLOWERS' }), 'invalid_value').field).toBe('phone');
+    expect(usersCount(h.db)).toBe(0);
+  });
+
+  it('phoneRegion is an ISO 3166 code with numbering rules, or null; lower case is accepted', () => {
+    expect(h.service.updatePolicy({ phoneRegion: 'de' }).phoneRegion).toBe('DE');
+    expect(catchTacError(() => h.service.updatePolicy({ phoneRegion: 'XX' }), 'invalid_value').field).toBe('phoneRegion');
+    expect(catchTacError(() => h.service.updatePolicy({ phoneRegion: 'USA' }), 'invalid_value').field).toBe('phoneRegion');
+    expect(h.service.updatePolicy({ phoneRegion: null }).phoneRegion).toBeNull();
+  });
+
+  it('guest imports store canonical numbers and see clashes across forms', () => {
+    h.service.updatePolicy({ phoneRegion: 'US' });
+    h.service.addUser({ username: 'alice', email: 'alice@example.com', phone: '+15551234567' });
+    const rows = [{ line: 2, input: { email: 'g1@example.com', phone: '555 123 9999' } }, { line: 3, input: { email: 'g2@example.com', phone: '1 555 123 4567' } }];
+    expect(catchTacError(() => h.service.importGuestBatch(rows, 'fail'), 'conflict').message).toMatch(/^line 3: phone/);
+    const ok = h.service.importGuestBatch([rows[0]!], 'fail');
+    expect(h.service.showUser(ok[0]!.status === 'created' ? ok[0]!.tac.user.id : '').phone).toBe('+15551239999');
   });
 });
 
@@ -58,6 +137,7 @@ describe('users', () => {
     catchTacError(() => h.service.addUser({ username: 'al ice', email: 'alice@example.com' }), 'invalid_value');
     catchTacError(() => h.service.addUser({ username: 'usr_abcdefghijklmnop', email: 'alice@example.com' }), 'invalid_value');
     catchTacError(() => h.service.addUser({ username: 'alice', email: 'alice@example.com', phone: '12' }), 'invalid_value');
+    catchTacError(() => h.service.addUser({ username: 'alice', email: 'alice@example.com', phone: '5551234567' }), 'invalid_value');
     catchTacError(() => h.service.addUser({ username: 'alice', email: 'alice@example.com', name: 'a\u0007b' }), 'invalid_value');
     expect(usersCount(h.db)).toBe(0);
   });

@@ -22,6 +22,8 @@ function patchFromFlags(opts: Record<string, unknown>): PolicyPatch {
   set('length', optInt(opts, 'length', '--length', 0, 1_000_000));
   set('maxFailedAttempts', optInt(opts, 'maxFailedAttempts', '--max-failed-attempts', 0, 1_000_000));
   set('lockoutDuration', optDuration(opts, 'lockoutDuration', '--lockout-duration'));
+  const region = optString(opts, 'phoneRegion');
+  if (region !== undefined) patch.phoneRegion = region.trim().toLowerCase() === 'none' ? null : region.trim();
   set('maxConsecutiveFailures', optInt(opts, 'maxConsecutiveFailures', '--max-consecutive-failures', 0, 1_000_000));
   const purge = optDuration(opts, 'purgeAfter', '--purge-after', 'd');
   if (purge !== undefined) {

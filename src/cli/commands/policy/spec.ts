@@ -37,6 +37,7 @@ export const policy: CommandSpec = {
         { flags: '--max-failed-attempts <n>', description: 'wrong codes before a lockout, 1 to 100', kind: 'number' },
         { flags: '--lockout-duration <duration>', description: 'how long a lockout lasts', kind: 'duration' },
         { flags: '--max-consecutive-failures <n>', description: 'wrong codes before the user is locked until an agent unlocks them, 1 to 100', kind: 'number' },
+        { flags: '--phone-region <region>', description: 'read phone numbers without a country code in this region (ISO 3166 code, e.g. US; none: refuse them)', kind: 'text' },
         { flags: '--purge-after <duration>', description: 'delete finished TACs after this long (plain number: days)', kind: 'duration' },
         { flags: '--from-file <file>', description: 'apply the fields of a JSON file (same shape as policy show --json)', kind: 'file' },
       ],

@@ -1,0 +1,63 @@
+import { createRequire } from 'node:module';
+import { truncate } from './duration.js';
+import { invalid } from './errors.js';
+
+/**
+ * Phone numbers are identities (a user may be named by phone in `verify`), so each is kept in one
+ * canonical form, E.164 with a leading + (`+15551234567`), and every uniqueness check and lookup
+ * uses that form. libphonenumber-js reads what people type (spaces, dashes, brackets, national
+ * prefixes, 00 for international); we accept any number whose length is possible for its country
+ * (`isPossible`), not only numbers in a currently allocated range (`isValid`), so test ranges
+ * such as 555 numbers work and a newly allocated range never locks a user out.
+ */
+
+type PhoneLib = typeof import('libphonenumber-js/min');
+
+let lib: PhoneLib | undefined;
+/** Loaded on first use (~20 ms of metadata): commands that never see a phone number never pay it. */
+function phoneLib(): PhoneLib {
+  return (lib ??= createRequire(import.meta.url)('libphonenumber-js/min') as PhoneLib);
+}
+
+/** What a typed phone number may contain before parsing: digits, an optional leading +, separators. */
+const PHONE_SHAPE = /^\+?[0-9]{4,17}$/;
+const SEPARATORS = /[\s().-]/g;
+
+/** The digits (and leading +) of something that looks like a phone number, or undefined. */
+export function phoneDigits(text: string): string | undefined {
+  const s = text.trim().replace(SEPARATORS, '');
+  return PHONE_SHAPE.test(s) ? s : undefined;
+}
+
+/** Whether `region` is an ISO 3166-1 alpha-2 code libphonenumber has numbering rules for. */
+export function isPhoneRegion(region: string): boolean {
+  return /^[A-Z]{2}$/.test(region) && phoneLib().isSupportedCountry(region as never);
+}
+
+export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: string };
+
+/**
+ * The E.164 form of a typed number. A number without + (or 00) is read in `region`, the
+ * database's default region (policy phoneRegion); without one it has no country and is refused.
+ */
+export function canonicalPhone(text: string, region: string | null): PhoneResult {
+  const digits = phoneDigits(text);
+  if (!digits) return { ok: false, problem: 'is not a phone number; use digits with an optional leading + and the country code' };
+  if (!digits.startsWith('+') && !region) {
+    return { ok: false, problem: 'has no country code: write it with + and the country code (e.g. +1 555 123 4567), or set a default region (tac policy set --phone-region US)' };
+  }
+  const parsed = phoneLib().parsePhoneNumberFromString(digits, region ? { defaultCountry: region as never } : undefined);
+  if (!parsed || !parsed.isPossible()) {
+    return { ok: false, problem: `is not a possible phone number${digits.startsWith('+') ? '' : ` in region ${region}`}` };
+  }
+  return { ok: true, e164: parsed.number };
+}
+
+/** canonicalPhone for input fields: the canonical form, or a one-line error naming the field. */
+export function normalizePhoneField(field: string, phone: unknown, region: string | null): string | null {
+  if (phone === undefined || phone === null || phone === '') return null;
+  if (typeof phone !== 'string') throw invalid(field, 'must be a string');
+  const r = canonicalPhone(phone, region);
+  if (!r.ok) throw invalid(field, `"${truncate(phone)}" ${r.problem}`);
+  return r.e164;
+}
