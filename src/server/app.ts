@@ -33,8 +33,10 @@ export interface AppOptions {
   /** Write the request log once per event-loop turn (tac serve); flushed when the app closes. */
   bufferLog?: boolean;
   tokenTtlSeconds?: number;
-  /** Failed token requests allowed per client id and per address before 429 (default 10 per 15 minutes). */
+  /** Failed token requests allowed per client id and address before 429 (default 10 per 15 minutes). */
   tokenFailureLimit?: FailureLimit;
+  /** Failed token requests allowed per address, whatever the client id (default 30 per 15 minutes). */
+  tokenAddressFailureLimit?: FailureLimit;
   /** All token requests per address per minute (default 60). */
   tokenRequestsPerMinute?: number;
   /** Verify requests per client per minute, on top of the per-user lockout (default 600). */
