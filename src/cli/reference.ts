@@ -50,6 +50,7 @@ export const ENVIRONMENT: readonly EnvVar[] = [
   { names: ['TAC_PROFILE'], description: 'name of the profile to use (default: the current profile)' },
   { names: ['TAC_KEYCHAIN'], description: 'off: do not use the OS keychain; client secrets go to credentials.json' },
   { names: ['TAC_VERIFY_RATE_LIMIT'], description: 'tac serve: verify requests allowed per client per minute (default 600)' },
+  { names: ['TAC_TRUST_PROXY'], description: 'tac serve: reverse proxies whose X-Forwarded-For gives the client address, as --trust-proxy (which overrides it)' },
   { names: ['XDG_DATA_HOME'], description: 'data dir base: the database is $XDG_DATA_HOME/tac/tac.db' },
   { names: ['XDG_CONFIG_HOME'], description: 'config dir base: key, profiles and credentials are in $XDG_CONFIG_HOME/tac' },
   { names: ['XDG_CACHE_HOME'], description: 'cache dir base: the compiled-code cache is in $XDG_CACHE_HOME/tac' },

@@ -15,6 +15,7 @@ import type { ServerContext } from './context.js';
 import type { FailureLimit } from './failure-limiter.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
 import { problem, sendProblem, toProblem } from './problem.js';
+import type { TrustProxy } from './proxy.js';
 import { RequestLog, type LogSink } from './request-log.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -42,8 +43,8 @@ export interface AppOptions {
   /** Verify requests per client per minute, on top of the per-user lockout (default 600). */
   verifyPerMinute?: number;
   https?: { cert: string | Buffer; key: string | Buffer };
-  /** Trust X-Forwarded-For from a reverse proxy (for per-address limits). Off by default. */
-  trustProxy?: boolean;
+  /** Peers whose X-Forwarded-For gives the client address (for per-address limits); none by default. */
+  trustProxy?: TrustProxy;
   /** Sees every route as it is registered (tests compare these with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
 }

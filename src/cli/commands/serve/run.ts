@@ -1,3 +1,4 @@
+import { parseTrustProxy } from '../../../server/proxy.js';
 import { keyFilePath } from '../../../store/paths.js';
 import { usageError } from '../../errors.js';
 import { optInt, optString } from '../../parse.js';
@@ -9,6 +10,7 @@ export const run: Handler = async (ctx, { opts }) => {
   const target = resolveTarget({ ...ctx.globals, server: undefined }, { ...ctx.env, TAC_SERVER: undefined });
   if (target.kind !== 'local') throw usageError('tac serve serves a local database: pass --db PATH (the current profile is remote)', '--db');
   const { startServer } = await import('../../../server/start.js');
+  const trustProxy = optString(opts, 'trustProxy');
   const server = await startServer({
     dbPath: target.dbPath,
     keyPath: keyFilePath(ctx.env),
@@ -18,6 +20,9 @@ export const run: Handler = async (ctx, { opts }) => {
     tlsKey: optString(opts, 'tlsKey'),
     // Each CLI run with TAC_CLIENT_ID/TAC_CLIENT_SECRET gets a new token: a busy CI job needs more.
     tokenRequestsPerMinute: optInt(opts, 'tokenRateLimit', '--token-rate-limit', 1, 1_000_000),
+    // Unset: TAC_TRUST_PROXY, read by startServer from env.
+    trustProxy: trustProxy === undefined ? undefined : parseTrustProxy('--trust-proxy', trustProxy),
+    env: ctx.env,
     stderr: ctx.io.stderr,
     handleSignals: true,
   });

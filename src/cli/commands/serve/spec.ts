@@ -9,10 +9,16 @@ export const serve: CommandSpec = {
     { flags: '--tls-cert <file>', description: 'PEM certificate: serve HTTPS (with --tls-key)', kind: 'file' },
     { flags: '--tls-key <file>', description: 'PEM private key for --tls-cert', kind: 'file' },
     { flags: '--token-rate-limit <n>', description: 'token requests allowed per minute from one address (default 60)', kind: 'number' },
+    {
+      flags: '--trust-proxy <addresses>',
+      description: 'reverse proxies whose X-Forwarded-For gives the client address: addresses or CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8 or loopback; also TAC_TRUST_PROXY). Not true or a hop count: a client could forge its address',
+      kind: 'text',
+    },
   ],
   examples: [
     { command: 'tac serve', description: 'serve the default database on http://127.0.0.1:8787' },
     { command: 'tac serve --db /srv/tac/tac.db --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem', description: 'HTTPS for a whole help desk' },
+    { command: 'tac serve --db /srv/tac/tac.db --trust-proxy 127.0.0.1', description: 'behind a TLS proxy on this machine: limits apply per client address' },
   ],
   load: () => import('./run.js'),
 };
