@@ -11,6 +11,7 @@ import { TacError } from '../core/errors.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
 import { authHook } from './auth.js';
+import { DEFAULT_TIMEOUTS, timeoutOptions, type ServerTimeouts } from './connections.js';
 import type { ServerContext } from './context.js';
 import type { FailureLimit } from './failure-limiter.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
@@ -43,6 +44,8 @@ export interface AppOptions {
   /** Verify requests per client per minute, on top of the per-user lockout (default 600). */
   verifyPerMinute?: number;
   https?: { cert: string | Buffer; key: string | Buffer };
+  /** How long a client may take to send a request, its headers, or stay idle (see connections.ts). */
+  timeouts?: ServerTimeouts;
   /** Peers whose X-Forwarded-For gives the client address (for per-address limits); none by default. */
   trustProxy?: TrustProxy;
   /** Sees every route as it is registered (tests compare these with the OpenAPI document). */
@@ -68,6 +71,7 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     writes: new GroupCommit(opts.backend.store),
   };
 
+  const timeouts = timeoutOptions(opts.timeouts ?? DEFAULT_TIMEOUTS);
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -81,7 +85,9 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     // route or error handler runs: give them the same problem+json answer as every other error.
     frameworkErrors: (err, _req, reply) => sendProblem(reply, toProblem(err).problem),
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
-    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+    ...timeouts.fastify,
+    // Node's own server options (https.createServer takes the same ones).
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key, ...timeouts.node } } : { http: timeouts.node }),
   }).withTypeProvider<JsonSchemaToTsProvider>() as unknown as TacServer;
 
   app.decorateRequest('agent', null);

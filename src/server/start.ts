@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { TacError } from '../core/errors.js';
 import { checkpointInBackground } from '../store/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
+import { capConnectionsPerAddress, checkTimeouts, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './connections.js';
 import { trustProxyFromEnv } from './proxy.js';
 import { RequestLog, type LogSink } from './request-log.js';
 
@@ -18,6 +19,8 @@ export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'st
   port?: number;
   tlsCert?: string;
   tlsKey?: string;
+  /** Open connections allowed from one TCP peer (default 100); more are closed at once. */
+  maxConnectionsPerAddress?: number;
   stderr?: LogSink;
   /** Close gracefully on SIGTERM/SIGINT, then call `exit(0)`. */
   handleSignals?: boolean;
@@ -46,6 +49,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = opts.port ?? DEFAULT_PORT;
   const log = new RequestLog(opts.stderr ?? process.stderr);
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new TacError('usage', '--tls-cert and --tls-key must be given together');
+  if (opts.timeouts) checkTimeouts(opts.timeouts);
   const https = opts.tlsCert && opts.tlsKey ? { cert: readTls('--tls-cert', opts.tlsCert), key: readTls('--tls-key', opts.tlsKey) } : undefined;
   const env = opts.env ?? process.env;
   const verifyPerMinute = opts.verifyPerMinute ?? verifyLimitFromEnv(env);
@@ -55,6 +59,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let app: TacServer | undefined;
   try {
     app = await buildApp({ ...opts, verifyPerMinute, trustProxy, backend, https, stderr: opts.stderr, bufferLog: true });
+    capConnectionsPerAddress(app.server, opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, log);
     await app.listen({ host, port });
   } catch (e) {
     await app?.close();

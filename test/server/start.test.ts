@@ -35,6 +35,9 @@ describe('startServer', () => {
     expect([res.status, await res.json()]).toEqual([200, { status: 'ok' }]);
     expect(env.logs()[0]).toMatchObject({ level: 'info', msg: 'listening', url: s.url, tls: false });
     expect(env.logs().some((l) => l.level === 'warn')).toBe(false);
+    // Slow clients are cut off by default (Node's and Fastify's request timeouts are off otherwise).
+    const { requestTimeout, headersTimeout, keepAliveTimeout, timeout } = s.app.server;
+    expect({ requestTimeout, headersTimeout, keepAliveTimeout, timeout }).toEqual({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, timeout: 60_000 });
   });
 
   it('warns when serving plain HTTP beyond loopback', async () => {
@@ -163,6 +166,7 @@ describe.skipIf(!hasOpenssl)('HTTPS', () => {
     const creds = await createAgent({ dbPath: env.dbPath, keyPath: env.keyPath, name: 'tls', role: 'helpdesk', actor: 't' });
     const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: cert, tlsKey: key, stderr: env.stderr });
     expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect([s.app.server.requestTimeout, s.app.server.headersTimeout]).toEqual([30_000, 10_000]);
 
     const { readFileSync } = await import('node:fs');
     const trusted = new RemoteBackend({ serverUrl: s.url, ...creds, ca: readFileSync(cert) });

@@ -1,7 +1,8 @@
+import { DEFAULT_TIMEOUTS, TIMEOUT_RANGE_MS } from '../../../server/connections.js';
 import { parseTrustProxy } from '../../../server/proxy.js';
 import { keyFilePath } from '../../../store/paths.js';
 import { usageError } from '../../errors.js';
-import { optInt, optString } from '../../parse.js';
+import { optInt, optString, optTimeout } from '../../parse.js';
 import type { Handler } from '../../spec.js';
 import { resolveTarget } from '../../target.js';
 
@@ -11,6 +12,7 @@ export const run: Handler = async (ctx, { opts }) => {
   if (target.kind !== 'local') throw usageError('tac serve serves a local database: pass --db PATH (the current profile is remote)', '--db');
   const { startServer } = await import('../../../server/start.js');
   const trustProxy = optString(opts, 'trustProxy');
+  const timeout = (key: string, flag: string) => optTimeout(opts, key, flag, TIMEOUT_RANGE_MS.min, TIMEOUT_RANGE_MS.max);
   const server = await startServer({
     dbPath: target.dbPath,
     keyPath: keyFilePath(ctx.env),
@@ -23,6 +25,12 @@ export const run: Handler = async (ctx, { opts }) => {
     // Unset: TAC_TRUST_PROXY, read by startServer from env.
     trustProxy: trustProxy === undefined ? undefined : parseTrustProxy('--trust-proxy', trustProxy),
     env: ctx.env,
+    timeouts: {
+      requestMs: timeout('requestTimeout', '--request-timeout') ?? DEFAULT_TIMEOUTS.requestMs,
+      headersMs: timeout('headersTimeout', '--headers-timeout') ?? DEFAULT_TIMEOUTS.headersMs,
+      keepAliveMs: timeout('keepAliveTimeout', '--keep-alive-timeout') ?? DEFAULT_TIMEOUTS.keepAliveMs,
+    },
+    maxConnectionsPerAddress: optInt(opts, 'maxConnectionsPerAddress', '--max-connections-per-address', 1, 1_000_000),
     stderr: ctx.io.stderr,
     handleSignals: true,
   });
