@@ -1,4 +1,4 @@
-import { parseDuration, parseSince, parseTime, truncate } from '../core/duration.js';
+import { parseDuration, parseSince, parseTime, parseTimeout, truncate } from '../core/duration.js';
 import { invalid } from '../core/errors.js';
 import { usageError } from './errors.js';
 
@@ -28,6 +28,12 @@ export function optInt(opts: Opts, key: string, flag: string, min: number, max: 
 export function optDuration(opts: Opts, key: string, flag: string, plainUnit: 'm' | 'd' = 'm'): number | undefined {
   const v = opts[key];
   return v === undefined ? undefined : parseDuration(flag, String(v), plainUnit);
+}
+
+/** A TIMEOUT with a unit (`30s`), in milliseconds from `min` to `max`. */
+export function optTimeout(opts: Opts, key: string, flag: string, min: number, max: number): number | undefined {
+  const v = opts[key];
+  return v === undefined ? undefined : parseTimeout(flag, String(v), min, max);
 }
 
 export function optTime(opts: Opts, key: string, flag: string, now: Date): Date | undefined {

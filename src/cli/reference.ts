@@ -51,6 +51,7 @@ export const ENVIRONMENT: readonly EnvVar[] = [
   { names: ['TAC_KEYCHAIN'], description: 'off: do not use the OS keychain; client secrets go to credentials.json' },
   { names: ['TAC_PHONE_REGION'], description: 'upgrading a database to canonical phone numbers: the region of numbers stored without a country code (e.g. US); it becomes the policy phoneRegion' },
   { names: ['TAC_VERIFY_RATE_LIMIT'], description: 'tac serve: verify requests allowed per client per minute (default 600)' },
+  { names: ['TAC_TRUST_PROXY'], description: 'tac serve: reverse proxies whose X-Forwarded-For gives the client address, as --trust-proxy (which overrides it)' },
   { names: ['XDG_DATA_HOME'], description: 'data dir base: the database is $XDG_DATA_HOME/tac/tac.db' },
   { names: ['XDG_CONFIG_HOME'], description: 'config dir base: key, profiles and credentials are in $XDG_CONFIG_HOME/tac' },
   { names: ['XDG_CACHE_HOME'], description: 'cache dir base: the compiled-code cache is in $XDG_CACHE_HOME/tac' },
@@ -105,6 +106,6 @@ export const DESCRIPTION: readonly string[] = [
 /** What the value kinds of flags and arguments (OptionSpec.kind) accept, for the man page. */
 export const VALUE_KINDS: readonly { name: string; description: string }[] = [
   { name: 'user', description: 'a user id (usr_...), username, email or phone number, detected automatically' },
-  { name: 'duration', description: '90m, 8h, 2d, a combination such as 1h30m, or plain minutes (--purge-after takes plain days)' },
+  { name: 'duration', description: '90m, 8h, 2d, a combination such as 1h30m, or plain minutes (--purge-after takes plain days); tac serve\'s timeouts take seconds and need a unit: 30s, 2m, 1m30s' },
   { name: 'time', description: 'ISO-8601 (2026-05-01T09:00:00Z) or relative to now (+2h)' },
 ];

@@ -22,6 +22,31 @@ export function parseDuration(field: string, input: string, plainUnit: 'm' | 'd'
   return minutes;
 }
 
+const TIMEOUT_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/**
+ * Parses a TIMEOUT (`30s`, `2m`, `1m30s`, `1h`) into milliseconds, from `min` to `max` ms. A unit
+ * is required: a plain number is minutes for every other duration flag, seconds would be the
+ * natural guess here, and a wrong guess is 60 times off.
+ */
+export function parseTimeout(field: string, input: string, min: number, max: number): number {
+  const s = String(input).trim().toLowerCase();
+  const m = s ? TIMEOUT_RE.exec(s) : null;
+  const ms = m ? (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000 : NaN;
+  if (!Number.isSafeInteger(ms) || ms < min || ms > max) {
+    throw invalid(field, `"${truncate(input)}" is not allowed; use a duration with a unit from ${formatSeconds(min / 1000)} to ${formatSeconds(max / 1000)}, e.g. 30s, 2m or 1m30s`);
+  }
+  return ms;
+}
+
+/** 90 -> "1m30s", 3600 -> "1h", 5 -> "5s". */
+export function formatSeconds(total: number): string {
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return total === 0 ? '0s' : `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}`;
+}
+
 /** Parses a TIME: ISO-8601 (`2026-05-01T09:00Z`) or relative to now (`+2h`, `+30m`, `+1d`). */
 export function parseTime(field: string, input: string, now: Date): Date {
   const s = String(input).trim();

@@ -11,10 +11,12 @@ import { TacError } from '../core/errors.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
 import { authHook } from './auth.js';
+import { DEFAULT_TIMEOUTS, timeoutOptions, type ServerTimeouts } from './connections.js';
 import type { ServerContext } from './context.js';
 import type { FailureLimit } from './failure-limiter.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
 import { problem, sendProblem, toProblem } from './problem.js';
+import type { TrustProxy } from './proxy.js';
 import { RequestLog, type LogSink } from './request-log.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -33,15 +35,19 @@ export interface AppOptions {
   /** Write the request log once per event-loop turn (tac serve); flushed when the app closes. */
   bufferLog?: boolean;
   tokenTtlSeconds?: number;
-  /** Failed token requests allowed per client id and per address before 429 (default 10 per 15 minutes). */
+  /** Failed token requests allowed per client id and address before 429 (default 10 per 15 minutes). */
   tokenFailureLimit?: FailureLimit;
+  /** Failed token requests allowed per address, whatever the client id (default 30 per 15 minutes). */
+  tokenAddressFailureLimit?: FailureLimit;
   /** All token requests per address per minute (default 60). */
   tokenRequestsPerMinute?: number;
   /** Verify requests per client per minute, on top of the per-user lockout (default 600). */
   verifyPerMinute?: number;
   https?: { cert: string | Buffer; key: string | Buffer };
-  /** Trust X-Forwarded-For from a reverse proxy (for per-address limits). Off by default. */
-  trustProxy?: boolean;
+  /** How long a client may take to send a request, its headers, or stay idle (see connections.ts). */
+  timeouts?: ServerTimeouts;
+  /** Peers whose X-Forwarded-For gives the client address (for per-address limits); none by default. */
+  trustProxy?: TrustProxy;
   /** Sees every route as it is registered (tests compare these with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -65,6 +71,7 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     writes: new GroupCommit(opts.backend.store),
   };
 
+  const timeouts = timeoutOptions(opts.timeouts ?? DEFAULT_TIMEOUTS);
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -78,7 +85,9 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     // route or error handler runs: give them the same problem+json answer as every other error.
     frameworkErrors: (err, _req, reply) => sendProblem(reply, toProblem(err).problem),
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
-    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+    ...timeouts.fastify,
+    // Node's own server options (https.createServer takes the same ones).
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key, ...timeouts.node } } : { http: timeouts.node }),
   }).withTypeProvider<JsonSchemaToTsProvider>() as unknown as TacServer;
 
   app.decorateRequest('agent', null);

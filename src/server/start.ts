@@ -6,6 +6,8 @@ import type { Clock } from '../core/clock.js';
 import { TacError } from '../core/errors.js';
 import { checkpointInBackground } from '../store/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
+import { capConnectionsPerAddress, checkTimeouts, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './connections.js';
+import { trustProxyFromEnv } from './proxy.js';
 import { RequestLog, type LogSink } from './request-log.js';
 
 export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'stderr' | 'onRoute' | 'bufferLog'> {
@@ -17,12 +19,14 @@ export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'st
   port?: number;
   tlsCert?: string;
   tlsKey?: string;
+  /** Open connections allowed from one TCP peer (default 100); more are closed at once. */
+  maxConnectionsPerAddress?: number;
   stderr?: LogSink;
   /** Close gracefully on SIGTERM/SIGINT, then call `exit(0)`. */
   handleSignals?: boolean;
   exit?: (code: number) => void;
   clock?: Clock;
-  /** Read for TAC_VERIFY_RATE_LIMIT when `verifyPerMinute` is not given; process.env by default. */
+  /** Read for TAC_VERIFY_RATE_LIMIT and TAC_TRUST_PROXY when the option is not given; process.env by default. */
   env?: Record<string, string | undefined>;
 }
 
@@ -45,13 +49,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = opts.port ?? DEFAULT_PORT;
   const log = new RequestLog(opts.stderr ?? process.stderr);
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new TacError('usage', '--tls-cert and --tls-key must be given together');
+  if (opts.timeouts) checkTimeouts(opts.timeouts);
   const https = opts.tlsCert && opts.tlsKey ? { cert: readTls('--tls-cert', opts.tlsCert), key: readTls('--tls-key', opts.tlsKey) } : undefined;
-  const verifyPerMinute = opts.verifyPerMinute ?? verifyLimitFromEnv(opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const verifyPerMinute = opts.verifyPerMinute ?? verifyLimitFromEnv(env);
+  const trustProxy = opts.trustProxy ?? trustProxyFromEnv(env);
 
   const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor: 'server', clock: opts.clock });
   let app: TacServer | undefined;
   try {
-    app = await buildApp({ ...opts, verifyPerMinute, backend, https, stderr: opts.stderr, bufferLog: true });
+    app = await buildApp({ ...opts, verifyPerMinute, trustProxy, backend, https, stderr: opts.stderr, bufferLog: true });
+    capConnectionsPerAddress(app.server, opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, log);
     await app.listen({ host, port });
   } catch (e) {
     await app?.close();
@@ -67,7 +75,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.warn('background checkpoints stopped; the server checkpoints in the request path', { message: e.message });
   });
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${(server.server.address() as AddressInfo).port}`;
-  log.info('listening', { url, db: opts.dbPath, tls: Boolean(https) });
+  log.info('listening', { url, db: opts.dbPath, tls: Boolean(https), trustProxy: trustProxy ?? false });
   if (!https && !isLoopback(host)) {
     log.warn('serving plain HTTP on a non-loopback address: tokens and codes cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy', { host });
   }

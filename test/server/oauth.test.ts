@@ -14,7 +14,7 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
   let h: ServerHarness;
   let desk: Creds;
   beforeAll(async () => {
-    h = await makeServer({ tokenFailureLimit: { max: 3, windowMs: 60_000 } });
+    h = await makeServer({ tokenFailureLimit: { max: 3, windowMs: 60_000 }, tokenAddressFailureLimit: { max: 5, windowMs: 60_000 } });
     desk = await h.agent('helpdesk', 'desk');
   });
   afterAll(() => h.close());
@@ -128,24 +128,44 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
     expect([again.statusCode, again.json().error]).toEqual([401, 'invalid_client']);
   });
 
-  it('rate limits repeated failures per client id and per address with 429 + Retry-After', async () => {
+  it('locks out a client id from one address after repeated failures, never from the others (429 + Retry-After)', async () => {
     const target = await h.agent('helpdesk', 'target');
-    const wrong = (addr: string) => token({ grant_type: 'client_credentials' }, { authorization: basic(target.clientId, 'tacsec_guess') }, addr);
-    // Three failures from three addresses: the client id is now locked out, wherever the next try comes from.
-    for (const addr of ['10.1.0.1', '10.1.0.2', '10.1.0.3']) expect((await wrong(addr)).statusCode).toBe(401);
-    const locked = await token({ grant_type: 'client_credentials' }, { authorization: basic(target.clientId, target.clientSecret) }, '10.1.0.4');
+    const attempt = (secret: string, addr: string) => token({ grant_type: 'client_credentials' }, { authorization: basic(target.clientId, secret) }, addr);
+    for (let i = 0; i < 3; i++) expect((await attempt('tacsec_guess', '10.1.0.1')).statusCode).toBe(401);
+    // Client ids are public: someone else's failures must not refuse the agent's correct secret elsewhere.
+    expect((await attempt(target.clientSecret, '10.1.0.2')).statusCode).toBe(200);
+    // The failing address stays locked out for that client, even with the right secret.
+    const locked = await attempt(target.clientSecret, '10.1.0.1');
     expect(locked.statusCode).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     expect(locked.json().error).toBe('invalid_request');
+    h.clock.advance(2);
+    expect((await attempt(target.clientSecret, '10.1.0.1')).statusCode).toBe(200);
+  });
 
-    // One address guessing at many client ids is locked out as well.
-    for (let i = 0; i < 3; i++) await token({ grant_type: 'client_credentials', client_id: `agt_guess${i}`, client_secret: 'x' }, {}, '10.2.0.1');
+  it('locks out an address that fails for many client ids, and a success there does not reset it', async () => {
+    const fail = (i: number) => token({ grant_type: 'client_credentials', client_id: `agt_guess${i}`, client_secret: 'x' }, {}, '10.2.0.1');
+    for (let i = 0; i < 4; i++) expect((await fail(i)).statusCode).toBe(400);
+    expect((await token({ grant_type: 'client_credentials' }, { authorization: basic(desk.clientId, desk.clientSecret) }, '10.2.0.1')).statusCode).toBe(200);
+    expect((await fail(4)).statusCode).toBe(400);
     const fromAddr = await token({ grant_type: 'client_credentials' }, { authorization: basic(desk.clientId, desk.clientSecret) }, '10.2.0.1');
     expect(fromAddr.statusCode).toBe(429);
-
+    expect((await token({ grant_type: 'client_credentials' }, { authorization: basic(desk.clientId, desk.clientSecret) }, '10.2.0.2')).statusCode).toBe(200);
     h.clock.advance(2);
-    const later = await token({ grant_type: 'client_credentials' }, { authorization: basic(target.clientId, target.clientSecret) }, '10.1.0.4');
-    expect(later.statusCode).toBe(200);
+  });
+
+  it('logs each failed client authentication with the client id and address, never the secret', async () => {
+    const before = h.logs().length;
+    await token({ grant_type: 'client_credentials' }, { authorization: basic(desk.clientId, 'tacsec_wrong-secret-in-log') }, '10.3.0.1');
+    // A secret pasted as the client id is not logged either: only ids of our shape are.
+    await token({ grant_type: 'client_credentials', client_id: 'tacsec_pasted-in-the-id-field', client_secret: 'x' }, {}, '10.3.0.2');
+    const lines = h.logs().slice(before).filter((l) => l.level === 'warn');
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'token request refused: client authentication failed', clientId: desk.clientId, address: '10.3.0.1', lockedOut: false, reqId: expect.any(String) }),
+      expect.objectContaining({ msg: 'token request refused: client authentication failed', clientId: null, address: '10.3.0.2', lockedOut: false }),
+    ]);
+    expect(h.rawLogs()).not.toContain('wrong-secret-in-log');
+    expect(h.rawLogs()).not.toContain('pasted-in-the-id-field');
   });
 });
 

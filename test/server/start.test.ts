@@ -35,6 +35,9 @@ describe('startServer', () => {
     expect([res.status, await res.json()]).toEqual([200, { status: 'ok' }]);
     expect(env.logs()[0]).toMatchObject({ level: 'info', msg: 'listening', url: s.url, tls: false });
     expect(env.logs().some((l) => l.level === 'warn')).toBe(false);
+    // Slow clients are cut off by default (Node's and Fastify's request timeouts are off otherwise).
+    const { requestTimeout, headersTimeout, keepAliveTimeout, timeout } = s.app.server;
+    expect({ requestTimeout, headersTimeout, keepAliveTimeout, timeout }).toEqual({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, timeout: 60_000 });
   });
 
   it('warns when serving plain HTTP beyond loopback', async () => {
@@ -119,6 +122,27 @@ describe('startServer', () => {
         .rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/^TAC_VERIFY_RATE_LIMIT: must be a whole number/) });
     }
   });
+
+  it('trusts the proxies of TAC_TRUST_PROXY for the client address; the trustProxy option overrides it', async () => {
+    const env = setup();
+    const failFrom = async (url: string, forwardedFor: string) => {
+      const res = await fetch(`${url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'agt_aaaaaaaaaaaaaaaa', client_secret: 'x' }),
+      });
+      expect(res.status).toBe(400);
+      await new Promise((r) => setImmediate(r)); // the log is written once per turn
+    };
+    const fromEnv = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr, env: { TAC_TRUST_PROXY: '127.0.0.1' } });
+    await failFrom(fromEnv.url, '1.2.3.4');
+    const overridden = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr, trustProxy: ['10.0.0.0/8'], env: { TAC_TRUST_PROXY: '127.0.0.1' } });
+    await failFrom(overridden.url, '1.2.3.4');
+    expect(env.logs().filter((l) => l.msg === 'listening').map((l) => l.trustProxy)).toEqual([['127.0.0.1'], ['10.0.0.0/8']]);
+    expect(env.logs().filter((l) => l.level === 'warn').map((l) => l.address)).toEqual(['1.2.3.4', '127.0.0.1']);
+    await expect(startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, env: { TAC_TRUST_PROXY: 'true' } }))
+      .rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^TAC_TRUST_PROXY: "true" is not allowed/) });
+  });
 });
 
 const hasOpenssl = (() => {
@@ -142,6 +166,7 @@ describe.skipIf(!hasOpenssl)('HTTPS', () => {
     const creds = await createAgent({ dbPath: env.dbPath, keyPath: env.keyPath, name: 'tls', role: 'helpdesk', actor: 't' });
     const s = await start({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, tlsCert: cert, tlsKey: key, stderr: env.stderr });
     expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect([s.app.server.requestTimeout, s.app.server.headersTimeout]).toEqual([30_000, 10_000]);
 
     const { readFileSync } = await import('node:fs');
     const trusted = new RemoteBackend({ serverUrl: s.url, ...creds, ca: readFileSync(cert) });

@@ -1,7 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { formatMinutes, formatRelative, parseDuration, parseSince, parseTime, truncate } from '../../src/core/duration.js';
+import { formatMinutes, formatRelative, formatSeconds, parseDuration, parseSince, parseTime, parseTimeout, truncate } from '../../src/core/duration.js';
 import { TacError } from '../../src/core/errors.js';
 import { catchTacError } from './helpers.js';
+
+describe('parseTimeout (tac serve timeouts)', () => {
+  it.each([
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['1m30s', 90_000],
+    ['1h', 3_600_000],
+    [' 5S ', 5_000],
+  ])('parses %j as %i ms', (input, ms) => {
+    expect(parseTimeout('--request-timeout', input, 1_000, 3_600_000)).toBe(ms);
+  });
+
+  it.each(['30', '0s', '1h1s', '', '1.5s', '500ms', '2d', '-5s', '30s1m', '99999999999999999999s'])('refuses %j: a unit is required, within the range', (input) => {
+    const err = catchTacError(() => parseTimeout('--request-timeout', input, 1_000, 3_600_000), 'invalid_value');
+    expect(err.message).toMatch(/^--request-timeout: ".*" is not allowed; use a duration with a unit from 1s to 1h, e.g. 30s, 2m or 1m30s$/);
+    expect(err.exitCode).toBe(2);
+  });
+
+  it('formats seconds the way it reads them', () => {
+    expect([0, 5, 90, 3600, 3661].map(formatSeconds)).toEqual(['0s', '5s', '1m30s', '1h', '1h1m1s']);
+  });
+});
 
 describe('parseDuration', () => {
   it.each([

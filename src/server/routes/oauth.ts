@@ -7,7 +7,10 @@ import { FailureLimiter, type FailureLimit } from '../failure-limiter.js';
 import { toProblem } from '../problem.js';
 import * as S from '../schemas.js';
 
+/** Per client id and address: what a client with a wrong secret meets. */
 export const DEFAULT_TOKEN_FAILURE_LIMIT: FailureLimit = { max: 10, windowMs: 15 * 60_000 };
+/** Per address, whatever the client id: higher, so one misconfigured agent behind a shared NAT does not lock out the others. */
+export const DEFAULT_TOKEN_ADDRESS_FAILURE_LIMIT: FailureLimit = { max: 30, windowMs: 15 * 60_000 };
 export const DEFAULT_TOKEN_REQUESTS_PER_MINUTE = 60;
 
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'server_error';
@@ -42,17 +45,24 @@ function parseBasic(header: string | undefined): BasicCredentials | 'malformed' 
 
 const isForm = (req: FastifyRequest) => /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
 
+/** A client id as we issue them: logged as is. Anything else may be a secret pasted in the wrong field. */
+const loggableClientId = (id: string): string | null => (/^agt_[a-z2-7]{16}$/.test(id) ? id : null);
+
 /**
  * POST /oauth/token: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). Errors use the
  * OAuth JSON format rather than problem details, so any OAuth client library understands them.
  */
 export const oauthRoutes = (
   ctx: ServerContext,
-  opts: { tokenFailureLimit?: FailureLimit; tokenRequestsPerMinute?: number },
+  opts: { tokenFailureLimit?: FailureLimit; tokenAddressFailureLimit?: FailureLimit; tokenRequestsPerMinute?: number },
 ): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
   // Registered in this scope only: no other route accepts form bodies.
   await app.register(formbody, { bodyLimit: 16 * 1024 });
-  const failures = new FailureLimiter(opts.tokenFailureLimit ?? DEFAULT_TOKEN_FAILURE_LIMIT, ctx.clock);
+  // Failures count per (client id, address) and per address, never per client id alone: ids are
+  // public, so that would let anyone lock a real agent out from everywhere. Secrets are 256-bit:
+  // guessing one from many addresses gains nothing.
+  const pairFailures = new FailureLimiter(opts.tokenFailureLimit ?? DEFAULT_TOKEN_FAILURE_LIMIT, ctx.clock);
+  const addressFailures = new FailureLimiter(opts.tokenAddressFailureLimit ?? DEFAULT_TOKEN_ADDRESS_FAILURE_LIMIT, ctx.clock);
 
   app.setErrorHandler((err, req, reply) => {
     const { problem: p, internal } = toProblem(err);
@@ -106,8 +116,8 @@ export const oauthRoutes = (
       return oauthError(reply, 400, 'unsupported_grant_type', 'only the client_credentials grant is supported');
     }
 
-    const keys = [`addr:${req.ip}`, `client:${creds.id.slice(0, 200)}`];
-    const wait = Math.max(...keys.map((k) => failures.retryAfter(k)));
+    const pair = `${req.ip} ${creds.id.slice(0, 200)}`;
+    const wait = Math.max(pairFailures.retryAfter(pair), addressFailures.retryAfter(req.ip));
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       return oauthError(reply, 429, 'invalid_request', `too many failed attempts; retry in ${wait} seconds`);
@@ -116,12 +126,19 @@ export const oauthRoutes = (
     const outcome = await ctx.agents.issueToken(creds.id, creds.secret, body.scope);
     if (!outcome.ok) {
       if (outcome.error === 'invalid_client') {
-        keys.forEach((k) => failures.fail(k));
+        pairFailures.fail(pair);
+        addressFailures.fail(req.ip);
+        // Never the secret; the id only when it has the shape of one.
+        ctx.log.warn('token request refused: client authentication failed', {
+          reqId: req.id, clientId: loggableClientId(creds.id), address: req.ip,
+          lockedOut: pairFailures.retryAfter(pair) > 0 || addressFailures.retryAfter(req.ip) > 0,
+        });
         return basic ? oauthError(challenge(), 401, 'invalid_client', outcome.description) : oauthError(reply, 400, 'invalid_client', outcome.description);
       }
       return oauthError(reply, 400, outcome.error, outcome.description);
     }
-    failures.reset(keys[1]!);
+    // The address count is not reset: one valid client must not clear an address that guesses at others.
+    pairFailures.reset(pair);
     return { access_token: outcome.accessToken, token_type: 'Bearer' as const, expires_in: outcome.expiresIn, scope: outcome.scopes.join(' ') };
   });
 };

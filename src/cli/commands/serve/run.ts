@@ -1,6 +1,8 @@
+import { DEFAULT_TIMEOUTS, TIMEOUT_RANGE_MS } from '../../../server/connections.js';
+import { parseTrustProxy } from '../../../server/proxy.js';
 import { keyFilePath } from '../../../store/paths.js';
 import { usageError } from '../../errors.js';
-import { optInt, optString } from '../../parse.js';
+import { optInt, optString, optTimeout } from '../../parse.js';
 import type { Handler } from '../../spec.js';
 import { resolveTarget } from '../../target.js';
 
@@ -9,6 +11,8 @@ export const run: Handler = async (ctx, { opts }) => {
   const target = resolveTarget({ ...ctx.globals, server: undefined }, { ...ctx.env, TAC_SERVER: undefined });
   if (target.kind !== 'local') throw usageError('tac serve serves a local database: pass --db PATH (the current profile is remote)', '--db');
   const { startServer } = await import('../../../server/start.js');
+  const trustProxy = optString(opts, 'trustProxy');
+  const timeout = (key: string, flag: string) => optTimeout(opts, key, flag, TIMEOUT_RANGE_MS.min, TIMEOUT_RANGE_MS.max);
   const server = await startServer({
     dbPath: target.dbPath,
     keyPath: keyFilePath(ctx.env),
@@ -18,6 +22,15 @@ export const run: Handler = async (ctx, { opts }) => {
     tlsKey: optString(opts, 'tlsKey'),
     // Each CLI run with TAC_CLIENT_ID/TAC_CLIENT_SECRET gets a new token: a busy CI job needs more.
     tokenRequestsPerMinute: optInt(opts, 'tokenRateLimit', '--token-rate-limit', 1, 1_000_000),
+    // Unset: TAC_TRUST_PROXY, read by startServer from env.
+    trustProxy: trustProxy === undefined ? undefined : parseTrustProxy('--trust-proxy', trustProxy),
+    env: ctx.env,
+    timeouts: {
+      requestMs: timeout('requestTimeout', '--request-timeout') ?? DEFAULT_TIMEOUTS.requestMs,
+      headersMs: timeout('headersTimeout', '--headers-timeout') ?? DEFAULT_TIMEOUTS.headersMs,
+      keepAliveMs: timeout('keepAliveTimeout', '--keep-alive-timeout') ?? DEFAULT_TIMEOUTS.keepAliveMs,
+    },
+    maxConnectionsPerAddress: optInt(opts, 'maxConnectionsPerAddress', '--max-connections-per-address', 1, 1_000_000),
     stderr: ctx.io.stderr,
     handleSignals: true,
   });
