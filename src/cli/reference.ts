@@ -31,6 +31,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   { code: 6, meaning: 'verification failed', detail: 'verify: the code is not valid; the reason is printed' },
   { code: 7, meaning: 'server unreachable' },
   { code: 130, meaning: 'interrupted', detail: 'Ctrl-C' },
+  { code: 141, meaning: 'output closed', detail: 'the reader of standard output went away, as in tac list | head -1: the command stops there, quietly, like tools killed by SIGPIPE' },
 ];
 
 export interface EnvVar {
