@@ -61,13 +61,34 @@ describe('help and suggestions (built bin/tac)', () => {
     expect(r.stderr).toMatch(/Did you mean generate\?/);
   });
 
-  it('a typo in a subcommand or a flag suggests the closest one', () => {
+  it('a typo in a subcommand or a flag suggests the closest one, in one line', () => {
     const sub = tac(['users', 'ad']);
     expect(sub.code).toBe(2);
-    expect(sub.stderr).toMatch(/Did you mean add\?/);
+    expect(sub.stderr).toBe("error: unknown command 'users ad' (Did you mean users add?)\n");
     const flag = tac(['list', '--stauts', 'active']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Did you mean --status\?/);
+    expect(flag.stderr).toBe("error: unknown option '--stauts' (Did you mean --status?)\n");
+  });
+
+  it('tac gen suggests generate (a prefix), tac add suggests users add (a subcommand)', () => {
+    expect(tac(['gen'])).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'gen' (Did you mean generate?)\n" });
+    expect(tac(['add'])).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'add' (Did you mean users add?)\n" });
+  });
+
+  it('tac help users add prints the help of users add, as tac users add --help does', () => {
+    const r = tac(['help', 'users', 'add']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: tac users add /);
+    expect(r.stdout).toBe(tac(['users', 'add', '--help']).stdout);
+  });
+
+  it('help for an unknown command is one line saying so, exit 2', () => {
+    for (const args of [['help', 'nosuch'], ['nosuch', '--help'], ['nosuch', '-h'], ['help', 'users', 'nosuch'], ['users', 'nosuch', '--help']]) {
+      const r = tac(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: unknown command '(users )?nosuch' \(tac (users )?--help lists the commands\)\n$/);
+    }
   });
 });
 

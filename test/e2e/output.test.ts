@@ -109,7 +109,7 @@ describeBackends('output', (env) => {
     expect(r.stderr).toContain('Did you mean generate?');
     r = await env.tac(['users', 'shwo', 'alice']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Did you mean show?');
+    expect(r.stderr).toContain('Did you mean users show?');
     r = await env.tac(['generate', '--usr', 'alice']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: unknown option '--usr'/);
