@@ -105,6 +105,6 @@ export const DESCRIPTION: readonly string[] = [
 /** What the value kinds of flags and arguments (OptionSpec.kind) accept, for the man page. */
 export const VALUE_KINDS: readonly { name: string; description: string }[] = [
   { name: 'user', description: 'a user id (usr_...), username, email or phone number, detected automatically' },
-  { name: 'duration', description: '90m, 8h, 2d, a combination such as 1h30m, or plain minutes (--purge-after takes plain days)' },
+  { name: 'duration', description: '90m, 8h, 2d, a combination such as 1h30m, or plain minutes' },
   { name: 'time', description: 'ISO-8601 (2026-05-01T09:00:00Z) or relative to now (+2h)' },
 ];

@@ -78,12 +78,12 @@ describeBackends('policy', (env) => {
       [['--min-ttl', '2h'], /minTtl/], // min > default (60)
       [['--default-ttl', '9h'], /defaultTtl/], // default > max (480)
       [['--max-ttl', '30m'], /defaultTtl.*maxTtl|maxTtl/], // max < default
-      [['--max-ttl', '31d'], /maxTtl/],
+      [['--max-ttl', '31d'], /--max-ttl/],
       [['--length', '5'], /length/],
       [['--length', '65'], /length/],
       [['--no-letters', '--no-exclude-ambiguous', '--length', '6'], /entropy/],
       [['--no-letters', '--mixed-case'], /mixedCase/],
-      [['--max-failed-attempts', '0'], /maxFailedAttempts/],
+      [['--max-failed-attempts', '0'], /--max-failed-attempts/],
       [['--default-ttl', 'forever'], /--default-ttl/],
       [['--purge-after', '36h'], /--purge-after/],
       [['--enable', '--disable'], /--enable/],

@@ -1,3 +1,4 @@
+import { POLICY_RANGES as R, rangeText } from '../../../core/policy.js';
 import type { CommandSpec, OptionSpec } from '../../spec.js';
 
 /** `--x` / `--no-x` pairs: setting one changes the field, leaving both out keeps it. */
@@ -23,10 +24,10 @@ export const policy: CommandSpec = {
       options: [
         { flags: '--enable', description: 'allow issuing and verifying TACs' },
         { flags: '--disable', description: 'stop issuing and verifying TACs' },
-        { flags: '--min-ttl <duration>', description: 'shortest allowed lifetime', kind: 'duration' },
-        { flags: '--max-ttl <duration>', description: 'longest allowed lifetime (at most 30d)', kind: 'duration' },
-        { flags: '--default-ttl <duration>', description: 'lifetime when --ttl is not given', kind: 'duration' },
-        { flags: '--length <n>', description: 'code length, 6 to 64', kind: 'number' },
+        { flags: '--min-ttl <duration>', description: `shortest allowed lifetime, ${rangeText(R.minTtl)}`, kind: 'duration' },
+        { flags: '--max-ttl <duration>', description: `longest allowed lifetime, ${rangeText(R.maxTtl)}`, kind: 'duration' },
+        { flags: '--default-ttl <duration>', description: `lifetime when --ttl is not given, ${rangeText(R.defaultTtl)}`, kind: 'duration' },
+        { flags: '--length <n>', description: `code length, ${rangeText(R.length)}`, kind: 'number' },
         ...toggle('letters', 'letters in codes'),
         ...toggle('special-characters', 'special characters in codes'),
         ...toggle('mixed-case', 'lower- and upper-case letters (codes become case-sensitive)'),
@@ -34,9 +35,9 @@ export const policy: CommandSpec = {
         ...toggle('multi-use-allowed', 'multi-use codes'),
         ...toggle('one-time-default', 'codes are one-time unless --multi-use'),
         ...toggle('require-attestation', 'agents must state how they verified the caller (generate --verified-by)'),
-        { flags: '--max-failed-attempts <n>', description: 'wrong codes before a lockout, 1 to 100', kind: 'number' },
-        { flags: '--lockout-duration <duration>', description: 'how long a lockout lasts', kind: 'duration' },
-        { flags: '--purge-after <duration>', description: 'delete finished TACs after this long (plain number: days)', kind: 'duration' },
+        { flags: '--max-failed-attempts <n>', description: `wrong codes in a row before a lockout, ${rangeText(R.maxFailedAttempts)}`, kind: 'number' },
+        { flags: '--lockout-duration <duration>', description: `how long a lockout lasts, ${rangeText(R.lockoutDuration)}`, kind: 'duration' },
+        { flags: '--purge-after <days>', description: `delete finished TACs after this many days (30 or 30d), ${rangeText(R.purgeAfterDays)}`, kind: 'number' },
         { flags: '--from-file <file>', description: 'apply the fields of a JSON file (same shape as policy show --json)', kind: 'file' },
       ],
       examples: [
