@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.js';
-import type { CommandSpec } from '../../src/cli/spec.js';
+import { GLOBAL_OPTIONS, type CommandSpec } from '../../src/cli/spec.js';
 import { ROOT, tac } from './helpers.js';
 
 const all = (specs: readonly CommandSpec[], path: string[] = []): { path: string[]; spec: CommandSpec }[] =>
@@ -30,6 +30,21 @@ describe('the command tree', () => {
       expect(Boolean(spec.load) !== Boolean(spec.subcommands?.length), 'a handler or subcommands, not both').toBe(true);
     });
   }
+});
+
+describe('negated flags', () => {
+  const options = [...GLOBAL_OPTIONS, ...all(COMMANDS).flatMap((c) => c.spec.options ?? [])];
+  const negated = options.filter((o) => o.flags.startsWith('--no-'));
+
+  it('each --no-X says what it does, not what --X does ("disable: case-sensitive codes")', () => {
+    expect(negated.length).toBeGreaterThan(5);
+    for (const o of negated) {
+      expect(o.description, o.flags).not.toMatch(/^(enable|disable):/);
+      const positive = options.find((p) => p.flags === o.flags.replace('--no-', '--'));
+      if (positive) expect(o.description, o.flags).not.toBe(positive.description);
+    }
+    expect(negated.find((o) => o.flags === '--no-mixed-case')?.description).toMatch(/not case-sensitive/);
+  });
 });
 
 describe('help and suggestions (built bin/tac)', () => {

@@ -1,10 +1,13 @@
 import { POLICY_RANGES as R, rangeText } from '../../../core/policy.js';
 import type { CommandSpec, OptionSpec } from '../../spec.js';
 
-/** `--x` / `--no-x` pairs: setting one changes the field, leaving both out keeps it. */
-const toggle = (name: string, what: string): OptionSpec[] => [
-  { flags: `--${name}`, description: `enable: ${what}` },
-  { flags: `--no-${name}`, description: `disable: ${what}` },
+/**
+ * `--x` / `--no-x` pairs: setting one changes the field, leaving both out keeps it. Each says what
+ * it does, the negated one too ("disable: case-sensitive codes" read as the opposite).
+ */
+const toggle = (name: string, on: string, off: string): OptionSpec[] => [
+  { flags: `--${name}`, description: on },
+  { flags: `--no-${name}`, description: off },
 ];
 
 export const policy: CommandSpec = {
@@ -28,13 +31,13 @@ export const policy: CommandSpec = {
         { flags: '--max-ttl <duration>', description: `longest allowed lifetime, ${rangeText(R.maxTtl)}`, kind: 'duration' },
         { flags: '--default-ttl <duration>', description: `lifetime when --ttl is not given, ${rangeText(R.defaultTtl)}`, kind: 'duration' },
         { flags: '--length <n>', description: `code length, ${rangeText(R.length)}`, kind: 'number' },
-        ...toggle('letters', 'letters in codes'),
-        ...toggle('special-characters', 'special characters in codes'),
-        ...toggle('mixed-case', 'lower- and upper-case letters (codes become case-sensitive)'),
-        ...toggle('exclude-ambiguous', 'leave out look-alikes (0 O 1 I L)'),
-        ...toggle('multi-use-allowed', 'multi-use codes'),
-        ...toggle('one-time-default', 'codes are one-time unless --multi-use'),
-        ...toggle('require-attestation', 'agents must state how they verified the caller (generate --verified-by)'),
+        ...toggle('letters', 'codes have letters (upper-case; lower-case too with --mixed-case) as well as digits', 'codes are digits (and special characters, if enabled) only'),
+        ...toggle('special-characters', 'codes have special characters (! @ # $ % & * + = ?)', 'codes have no special characters'),
+        ...toggle('mixed-case', 'codes have lower-case letters too and become case-sensitive', 'letters in codes are upper-case only; codes are not case-sensitive'),
+        ...toggle('exclude-ambiguous', 'codes leave out look-alikes (0 O 1 I L)', 'codes may have look-alikes (0 O 1 I L)'),
+        ...toggle('multi-use-allowed', 'generate may issue --multi-use codes', 'every code is one-time; --multi-use is refused'),
+        ...toggle('one-time-default', 'codes are one-time unless --multi-use', 'codes are multi-use unless --one-time (needs --multi-use-allowed)'),
+        ...toggle('require-attestation', 'generate needs --verified-by: how the caller was verified', 'generate does not need --verified-by'),
         { flags: '--max-failed-attempts <n>', description: `wrong codes in a row before a lockout, ${rangeText(R.maxFailedAttempts)}`, kind: 'number' },
         { flags: '--lockout-duration <duration>', description: `how long a lockout lasts, ${rangeText(R.lockoutDuration)}`, kind: 'duration' },
         { flags: '--purge-after <days>', description: `delete finished TACs after this many days (30 or 30d), ${rangeText(R.purgeAfterDays)}`, kind: 'number' },
