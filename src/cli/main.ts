@@ -9,7 +9,7 @@ import { reportError } from './errors.js';
 import { processIO, type IO } from './io.js';
 import { route } from './route.js';
 import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
-import { VERSION } from './version.js';
+import { VERSION_LINE } from './version.js';
 
 export interface MainDeps {
   io?: IO;
@@ -83,7 +83,7 @@ type Invoke = (spec: CommandSpec, cmd: Command, args: string[]) => Promise<void>
 export function buildProgram(specs: CommandSpec[], io: IO, invoke: Invoke): Command {
   const program = new Command('tac')
     .description('Issue, verify and manage temporary access codes (TACs) for help desks.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(VERSION_LINE, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true);
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
