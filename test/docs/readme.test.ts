@@ -1,7 +1,8 @@
-/** README, the front door: its Quick start installs what the install test tests. */
+/** README, the front door: its Quick start installs what the install test tests, and it names every global flag. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GLOBAL_OPTIONS } from '../../src/cli/spec.js';
 import { VERSION_LINE } from '../../src/cli/version.js';
 import { ROOT } from './helpers.js';
 
@@ -20,5 +21,13 @@ describe('README', () => {
 
   it('runs tac directly, never through npx (~0.8 s a command)', () => {
     expect(readme).not.toMatch(/^\s*(- )?npx tac /m);
+  });
+
+  it('documents every global flag, --version and --help', () => {
+    const table = readme.slice(readme.indexOf('| flag | what |'));
+    const rows = table.slice(0, table.indexOf('\n\n'));
+    for (const o of GLOBAL_OPTIONS) expect(rows, o.flags).toContain(`\`${o.flags.replace(/<(\w+)>/, (_, n: string) => n.toUpperCase())}\``);
+    expect(rows).toContain('`--version`');
+    expect(rows).toContain('`--help`');
   });
 });
