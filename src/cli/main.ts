@@ -7,8 +7,9 @@ import { COMMANDS } from './commands/index.js';
 import { CommandContext, type Env, type Globals } from './context.js';
 import { reportError } from './errors.js';
 import { processIO, type IO } from './io.js';
+import { route } from './route.js';
 import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
-import { VERSION } from './version.js';
+import { VERSION_LINE } from './version.js';
 
 export interface MainDeps {
   io?: IO;
@@ -23,8 +24,14 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   const clock = deps.clock ?? systemClock;
   let exitCode = 0;
   let debug = argv.includes('--debug');
+  let words: string[];
+  try {
+    words = route(argv, COMMANDS);
+  } catch (e) {
+    return reportError(e, io.stderr, debug);
+  }
 
-  const program = buildProgram(commandsFor(argv), io, async (spec, cmd, args) => {
+  const program = buildProgram(commandsFor(words), io, async (spec, cmd, args) => {
     const opts = cmd.optsWithGlobals();
     debug = Boolean(opts.debug);
     const globals: Globals = {
@@ -48,7 +55,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(words, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors (`tac help CMD` throws 'commander.help' with exit 0);
@@ -62,8 +69,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
 /**
  * The command tree to build: only the command argv starts with, when it names one (building all
- * the commands with their options costs ~4 ms a run), else all of them (root help, `tac help X`,
- * a typo that needs suggestions, a global option first).
+ * the commands with their options costs ~4 ms a run), else all of them (root help, a global option
+ * first; route() has already turned `help X` into `X --help` and refused unknown commands).
  */
 export function commandsFor(argv: readonly string[], specs: CommandSpec[] = COMMANDS): CommandSpec[] {
   const first = argv[0];
@@ -76,7 +83,7 @@ type Invoke = (spec: CommandSpec, cmd: Command, args: string[]) => Promise<void>
 export function buildProgram(specs: CommandSpec[], io: IO, invoke: Invoke): Command {
   const program = new Command('tac')
     .description('Issue, verify and manage temporary access codes (TACs) for help desks.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(VERSION_LINE, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true);
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
@@ -93,7 +100,8 @@ function configure(cmd: Command, io: IO): void {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s),
+      // One line, as every error: commander puts its "(Did you mean …?)" on a second one.
+      outputError: (s, write) => write(s.replace(/\n(?=.)/g, ' ')),
     });
 }
 

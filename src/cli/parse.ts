@@ -25,9 +25,9 @@ export function optInt(opts: Opts, key: string, flag: string, min: number, max: 
   return n;
 }
 
-export function optDuration(opts: Opts, key: string, flag: string, plainUnit: 'm' | 'd' = 'm'): number | undefined {
+export function optDuration(opts: Opts, key: string, flag: string): number | undefined {
   const v = opts[key];
-  return v === undefined ? undefined : parseDuration(flag, String(v), plainUnit);
+  return v === undefined ? undefined : parseDuration(flag, String(v));
 }
 
 /** A TIMEOUT with a unit (`30s`), in milliseconds from `min` to `max`. */

@@ -31,6 +31,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   { code: 6, meaning: 'verification failed', detail: 'verify: the code is not valid; the reason is printed' },
   { code: 7, meaning: 'server unreachable' },
   { code: 130, meaning: 'interrupted', detail: 'Ctrl-C' },
+  { code: 141, meaning: 'output closed', detail: 'the reader of standard output went away, as in tac list | head -1: the command stops there, quietly, like tools killed by SIGPIPE' },
 ];
 
 export interface EnvVar {
@@ -106,6 +107,6 @@ export const DESCRIPTION: readonly string[] = [
 /** What the value kinds of flags and arguments (OptionSpec.kind) accept, for the man page. */
 export const VALUE_KINDS: readonly { name: string; description: string }[] = [
   { name: 'user', description: 'a user id (usr_...), username, email or phone number, detected automatically' },
-  { name: 'duration', description: '90m, 8h, 2d, a combination such as 1h30m, or plain minutes (--purge-after takes plain days); tac serve\'s timeouts take seconds and need a unit: 30s, 2m, 1m30s' },
+  { name: 'duration', description: '90m, 8h, 2d, a combination such as 1h30m, or plain minutes; tac serve\'s timeouts take seconds and need a unit: 30s, 2m, 1m30s' },
   { name: 'time', description: 'ISO-8601 (2026-05-01T09:00:00Z) or relative to now (+2h)' },
 ];

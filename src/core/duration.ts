@@ -5,21 +5,35 @@ const DURATION_RE = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
 
 /**
  * Parses a DURATION into whole minutes: `90m`, `8h`, `2d`, combinations such as `1h30m`, or a
- * plain number, read in `plainUnit` (minutes unless the field says otherwise, e.g. days).
+ * plain number of minutes.
  */
-export function parseDuration(field: string, input: string, plainUnit: 'm' | 'd' = 'm'): number {
+export function parseDuration(field: string, input: string): number {
+  const minutes = toMinutes(input, UNIT_MINUTES.m!);
+  if (minutes === undefined) throw invalid(field, `"${truncate(input)}" is not a duration; use e.g. 90m, 8h, 2d or plain minutes`);
+  return minutes;
+}
+
+/**
+ * Parses a number of whole days: `30`, `30d`, or a duration that is whole days (`48h`). Its own
+ * hint: a duration's (`90m`) would suggest values a whole-days field refuses.
+ */
+export function parseDays(field: string, input: string): number {
+  const minutes = toMinutes(input, UNIT_MINUTES.d!);
+  if (minutes === undefined || minutes % UNIT_MINUTES.d! !== 0) throw invalid(field, `"${truncate(input)}" is not a whole number of days; use e.g. 30 or 30d`);
+  return minutes / UNIT_MINUTES.d!;
+}
+
+/** Minutes in a DURATION whose plain numbers count `plain` minutes each; undefined when it is none. */
+function toMinutes(input: string, plain: number): number | undefined {
   const s = String(input).trim().toLowerCase();
   let minutes: number | undefined;
   if (/^\d+$/.test(s)) {
-    minutes = Number(s) * UNIT_MINUTES[plainUnit]!;
+    minutes = Number(s) * plain;
   } else {
     const m = DURATION_RE.exec(s);
     if (m && s !== '') minutes = Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
   }
-  if (minutes === undefined || !Number.isSafeInteger(minutes)) {
-    throw invalid(field, `"${truncate(input)}" is not a duration; use e.g. 90m, 8h, 2d or plain ${plainUnit === 'd' ? 'days' : 'minutes'}`);
-  }
-  return minutes;
+  return minutes !== undefined && Number.isSafeInteger(minutes) ? minutes : undefined;
 }
 
 const TIMEOUT_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;

@@ -33,6 +33,8 @@ export const EXIT = {
   verificationFailed: 6,
   unreachable: 7,
   interrupted: 130,
+  /** Standard output closed before everything was written (`tac list | head -1`): 128 + SIGPIPE, as shells report tools it killed. */
+  closedPipe: 141,
 } as const;
 
 /** A user-facing error: its message is one line, safe to print, and never holds a secret. */

@@ -1,3 +1,4 @@
+import { formatMinutes } from './duration.js';
 import { invalid, TacError } from './errors.js';
 import { isPhoneRegion } from './phone.js';
 
@@ -46,6 +47,35 @@ export const MAX_CONSECUTIVE_FAILURES = 100;
  * stay at most 2^-20, so the code space must be at least 2^20 times the guesses the policy allows.
  */
 export const GUESS_MARGIN_BITS = 20;
+
+export interface Range {
+  min: number;
+  max: number;
+  unit?: 'minutes' | 'days';
+}
+
+const TTL_RANGE: Range = { min: 1, max: TTL_CEILING_MINUTES, unit: 'minutes' };
+
+/**
+ * The allowed values of each numeric field: one table for validatePolicy, `policy set`'s flags and
+ * their help, so that no message names another range.
+ */
+export const POLICY_RANGES = {
+  minTtl: TTL_RANGE,
+  maxTtl: TTL_RANGE,
+  defaultTtl: TTL_RANGE,
+  lockoutDuration: TTL_RANGE,
+  length: { min: MIN_LENGTH, max: MAX_LENGTH },
+  maxFailedAttempts: { min: 1, max: 100 },
+  maxConsecutiveFailures: { min: 1, max: MAX_CONSECUTIVE_FAILURES },
+  purgeAfterDays: { min: 0, max: 3650, unit: 'days' },
+} as const satisfies Record<string, Range>;
+
+/** How every message and help text writes a range: "6 to 64", "1 to 43200 minutes (30d)". */
+export function rangeText(r: Range): string {
+  const text = `${r.min} to ${r.max}${r.unit ? ` ${r.unit}` : ''}`;
+  return r.unit === 'minutes' && r.max >= 1440 ? `${text} (${formatMinutes(r.max)})` : text;
+}
 
 /** Phone-friendly defaults: 8 digits and upper-case letters without look-alikes, one-time, 1 hour. */
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -152,17 +182,10 @@ export function mergePolicy(base: Policy, patch: PolicyPatch): Policy {
 
 /** Refuses a policy that is inconsistent or too weak; returns it unchanged when it is sound. */
 export function validatePolicy(p: Policy): Policy {
-  const range = (field: string, v: number, lo: number, hi: number, unit = '') => {
-    if (!Number.isSafeInteger(v) || v < lo || v > hi) throw invalid(field, `must be a whole number from ${lo} to ${hi}${unit}`);
-  };
-  range('minTtl', p.minTtl, 1, TTL_CEILING_MINUTES, ' minutes');
-  range('maxTtl', p.maxTtl, 1, TTL_CEILING_MINUTES, ' minutes (30 days)');
-  range('defaultTtl', p.defaultTtl, 1, TTL_CEILING_MINUTES, ' minutes');
-  range('length', p.length, MIN_LENGTH, MAX_LENGTH);
-  range('maxFailedAttempts', p.maxFailedAttempts, 1, 100);
-  range('lockoutDuration', p.lockoutDuration, 1, TTL_CEILING_MINUTES, ' minutes');
-  range('maxConsecutiveFailures', p.maxConsecutiveFailures, 1, MAX_CONSECUTIVE_FAILURES);
-  range('purgeAfterDays', p.purgeAfterDays, 0, 3650, ' days');
+  for (const [field, r] of Object.entries(POLICY_RANGES)) {
+    const v = p[field as keyof typeof POLICY_RANGES];
+    if (!Number.isSafeInteger(v) || v < r.min || v > r.max) throw invalid(field, `must be a whole number from ${rangeText(r)}`);
+  }
   if (p.minTtl > p.defaultTtl) throw invalid('minTtl', `(${p.minTtl}) must not exceed defaultTtl (${p.defaultTtl})`);
   if (p.defaultTtl > p.maxTtl) throw invalid('defaultTtl', `(${p.defaultTtl}) must not exceed maxTtl (${p.maxTtl})`);
   if (!p.complexity.numbers) throw invalid('complexity.numbers', 'numbers cannot be disabled');

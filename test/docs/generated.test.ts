@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateDocs, GENERATED_FILES } from '../../src/cli/docs/index.js';
 import { ENVIRONMENT, EXIT_CODES, FILES } from '../../src/cli/reference.js';
+import { POLICY_RANGES, rangeText } from '../../src/core/policy.js';
 import { ROOT } from './helpers.js';
 
 const generated = generateDocs();
@@ -67,6 +68,14 @@ describe('README reference sections agree with src/cli/reference.ts', () => {
     const names = [...section('Environment variables').matchAll(/^\| (.+?) \|/gm)]
       .flatMap((m) => [...m[1]!.matchAll(/`([A-Z_]+)`/g)].map((n) => n[1]!));
     expect(names.sort()).toEqual(ENVIRONMENT.flatMap((e) => e.names).sort());
+  });
+
+  it("Policy: each numeric field's row names its range as every message does", () => {
+    const rows = readme.split('\n').filter((l) => l.startsWith('| `'));
+    for (const [field, range] of Object.entries(POLICY_RANGES)) {
+      const row = rows.find((l) => l.split('|')[1]!.includes(`\`${field}\``));
+      expect(row, field).toContain(rangeText(range));
+    }
   });
 
   it('Files: every file', () => {

@@ -52,8 +52,8 @@ describe('bin/tac fast paths (a copy of bin/tac over a stub dist)', () => {
   };
 
   it('--version and -V print the package version without loading the CLI', () => {
-    expect(tac('--version')).toMatchObject({ status: 0, stdout: '9.8.7\n' });
-    expect(tac('-V')).toMatchObject({ status: 0, stdout: '9.8.7\n' });
+    expect(tac('--version')).toMatchObject({ status: 0, stdout: 'tac 9.8.7 (temporary access codes)\n' });
+    expect(tac('-V')).toMatchObject({ status: 0, stdout: 'tac 9.8.7 (temporary access codes)\n' });
   });
 
   it('prints help.txt when it is as new as the build', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.js';
-import type { CommandSpec } from '../../src/cli/spec.js';
+import { GLOBAL_OPTIONS, type CommandSpec } from '../../src/cli/spec.js';
 import { ROOT, tac } from './helpers.js';
 
 const all = (specs: readonly CommandSpec[], path: string[] = []): { path: string[]; spec: CommandSpec }[] =>
@@ -30,6 +30,21 @@ describe('the command tree', () => {
       expect(Boolean(spec.load) !== Boolean(spec.subcommands?.length), 'a handler or subcommands, not both').toBe(true);
     });
   }
+});
+
+describe('negated flags', () => {
+  const options = [...GLOBAL_OPTIONS, ...all(COMMANDS).flatMap((c) => c.spec.options ?? [])];
+  const negated = options.filter((o) => o.flags.startsWith('--no-'));
+
+  it('each --no-X says what it does, not what --X does ("disable: case-sensitive codes")', () => {
+    expect(negated.length).toBeGreaterThan(5);
+    for (const o of negated) {
+      expect(o.description, o.flags).not.toMatch(/^(enable|disable):/);
+      const positive = options.find((p) => p.flags === o.flags.replace('--no-', '--'));
+      if (positive) expect(o.description, o.flags).not.toBe(positive.description);
+    }
+    expect(negated.find((o) => o.flags === '--no-mixed-case')?.description).toMatch(/not case-sensitive/);
+  });
 });
 
 describe('help and suggestions (built bin/tac)', () => {
@@ -61,13 +76,34 @@ describe('help and suggestions (built bin/tac)', () => {
     expect(r.stderr).toMatch(/Did you mean generate\?/);
   });
 
-  it('a typo in a subcommand or a flag suggests the closest one', () => {
+  it('a typo in a subcommand or a flag suggests the closest one, in one line', () => {
     const sub = tac(['users', 'ad']);
     expect(sub.code).toBe(2);
-    expect(sub.stderr).toMatch(/Did you mean add\?/);
+    expect(sub.stderr).toBe("error: unknown command 'users ad' (Did you mean users add?)\n");
     const flag = tac(['list', '--stauts', 'active']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Did you mean --status\?/);
+    expect(flag.stderr).toBe("error: unknown option '--stauts' (Did you mean --status?)\n");
+  });
+
+  it('tac gen suggests generate (a prefix), tac add suggests users add (a subcommand)', () => {
+    expect(tac(['gen'])).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'gen' (Did you mean generate?)\n" });
+    expect(tac(['add'])).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'add' (Did you mean users add?)\n" });
+  });
+
+  it('tac help users add prints the help of users add, as tac users add --help does', () => {
+    const r = tac(['help', 'users', 'add']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: tac users add /);
+    expect(r.stdout).toBe(tac(['users', 'add', '--help']).stdout);
+  });
+
+  it('help for an unknown command is one line saying so, exit 2', () => {
+    for (const args of [['help', 'nosuch'], ['nosuch', '--help'], ['nosuch', '-h'], ['help', 'users', 'nosuch'], ['users', 'nosuch', '--help']]) {
+      const r = tac(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: unknown command '(users )?nosuch' \(tac (users )?--help lists the commands\)\n$/);
+    }
   });
 });
 

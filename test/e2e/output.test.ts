@@ -63,11 +63,12 @@ describeBackends('output', (env) => {
     expect(plain.stderr).not.toContain('\x1b');
   });
 
-  it('--version prints the package.json version', async () => {
+  it('--version names this tool and its package.json version (not GNU tac), fast path or not', async () => {
+    // --version alone takes bin/tac's fast path; with another flag, commander answers.
     for (const args of [['--version'], ['-V'], ['--no-color', '--version']]) {
       const r = await env.tac(args);
       expect(r.code, describeRun(r)).toBe(0);
-      expect(r.stdout).toBe(`${PACKAGE_VERSION}\n`);
+      expect(r.stdout).toBe(`tac ${PACKAGE_VERSION} (temporary access codes)\n`);
       expect(r.stderr).toBe('');
     }
   });
@@ -109,7 +110,7 @@ describeBackends('output', (env) => {
     expect(r.stderr).toContain('Did you mean generate?');
     r = await env.tac(['users', 'shwo', 'alice']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Did you mean show?');
+    expect(r.stderr).toContain('Did you mean users show?');
     r = await env.tac(['generate', '--usr', 'alice']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: unknown option '--usr'/);

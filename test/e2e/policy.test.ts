@@ -80,15 +80,15 @@ describeBackends('policy', (env) => {
       [['--min-ttl', '2h'], /minTtl/], // min > default (60)
       [['--default-ttl', '9h'], /defaultTtl/], // default > max (480)
       [['--max-ttl', '30m'], /defaultTtl.*maxTtl|maxTtl/], // max < default
-      [['--max-ttl', '31d'], /maxTtl/],
+      [['--max-ttl', '31d'], /--max-ttl/],
       [['--length', '5'], /length/],
       [['--length', '65'], /length/],
       [['--no-letters', '--no-exclude-ambiguous', '--length', '6'], /entropy/],
       [['--no-letters', '--mixed-case'], /mixedCase/],
-      [['--max-failed-attempts', '0'], /maxFailedAttempts/],
+      [['--max-failed-attempts', '0'], /--max-failed-attempts/],
       // The example: 7 digits, 100 attempts per 1-minute lockout give 100 guesses at 2^23.3 codes.
       [['--no-letters', '--no-exclude-ambiguous', '--length', '7', '--max-failed-attempts', '100', '--lockout-duration', '1m'], /^error: length: .* allows 100 guesses at one code/],
-      [['--max-consecutive-failures', '101'], /^error: maxConsecutiveFailures: must be a whole number from 1 to 100$/m],
+      [['--max-consecutive-failures', '101'], /^error: --max-consecutive-failures: .*1 to 100/m],
       [['--default-ttl', 'forever'], /--default-ttl/],
       [['--purge-after', '36h'], /--purge-after/],
       [['--enable', '--disable'], /--enable/],

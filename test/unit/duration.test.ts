@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMinutes, formatRelative, formatSeconds, parseDuration, parseSince, parseTime, parseTimeout, truncate } from '../../src/core/duration.js';
+import { formatMinutes, formatRelative, formatSeconds, parseDays, parseDuration, parseSince, parseTime, parseTimeout, truncate } from '../../src/core/duration.js';
 import { TacError } from '../../src/core/errors.js';
 import { catchTacError } from './helpers.js';
 
@@ -39,11 +39,6 @@ describe('parseDuration', () => {
     expect(parseDuration('--ttl', input)).toBe(minutes);
   });
 
-  it('reads a plain number in days when plainUnit is d', () => {
-    expect(parseDuration('--older-than', '3', 'd')).toBe(3 * 1440);
-    // units still win over plainUnit
-    expect(parseDuration('--older-than', '12h', 'd')).toBe(720);
-  });
 
   it.each(['', 'abc', '1.5h', '-5', '5x', '30m1h', 'h', '1 h', '5mm', '+5m'])('refuses %j with the field name in the message', (input) => {
     const err = catchTacError(() => parseDuration('--ttl', input), 'invalid_value');
@@ -52,13 +47,26 @@ describe('parseDuration', () => {
     expect(err.exitCode).toBe(2);
   });
 
-  it('mentions days in the hint when plain numbers are days', () => {
-    expect(() => parseDuration('--older-than', 'nope', 'd')).toThrow(/plain days/);
+  it('hints at plain minutes', () => {
     expect(() => parseDuration('--ttl', 'nope')).toThrow(/plain minutes/);
   });
 
   it('refuses numbers too large to be exact', () => {
     expect(() => parseDuration('--ttl', '99999999999999999999')).toThrow(TacError);
+  });
+});
+
+describe('parseDays', () => {
+  it('reads plain numbers and d as days, and durations that are whole days', () => {
+    expect(parseDays('--purge-after', '3')).toBe(3);
+    expect(parseDays('--purge-after', '30d')).toBe(30);
+    expect(parseDays('--purge-after', '48h')).toBe(2);
+    expect(parseDays('--purge-after', '0')).toBe(0);
+  });
+
+  it.each(['1.5', '90m', '36h', '1d1m', 'nope', ''])('refuses %j with a hint of whole days only', (input) => {
+    const err = catchTacError(() => parseDays('--purge-after', input), 'invalid_value');
+    expect(err.message).toBe(`--purge-after: "${input}" is not a whole number of days; use e.g. 30 or 30d`);
   });
 });
 

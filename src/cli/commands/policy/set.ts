@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { invalid } from '../../../core/errors.js';
-import { checkPatchShape, type PolicyPatch } from '../../../core/policy.js';
+import { parseDays, parseDuration, truncate } from '../../../core/duration.js';
+import { checkPatchShape, POLICY_RANGES, rangeText, type PolicyPatch } from '../../../core/policy.js';
 import type { Handler } from '../../spec.js';
 import { usageError } from '../../errors.js';
-import { optDuration, optInt, optString } from '../../parse.js';
+import { optString } from '../../parse.js';
 import { printPolicy } from '../../present.js';
 
 /** Flags with a value map to policy fields; toggles arrive from commander as true/false/undefined. */
@@ -16,20 +17,16 @@ function patchFromFlags(opts: Record<string, unknown>): PolicyPatch {
   const set = <K extends keyof PolicyPatch>(k: K, v: PolicyPatch[K] | undefined) => {
     if (v !== undefined) patch[k] = v;
   };
-  set('minTtl', optDuration(opts, 'minTtl', '--min-ttl'));
-  set('maxTtl', optDuration(opts, 'maxTtl', '--max-ttl'));
-  set('defaultTtl', optDuration(opts, 'defaultTtl', '--default-ttl'));
-  set('length', optInt(opts, 'length', '--length', 0, 1_000_000));
-  set('maxFailedAttempts', optInt(opts, 'maxFailedAttempts', '--max-failed-attempts', 0, 1_000_000));
-  set('lockoutDuration', optDuration(opts, 'lockoutDuration', '--lockout-duration'));
+  set('minTtl', ranged(opts, 'minTtl', '--min-ttl', parseDuration));
+  set('maxTtl', ranged(opts, 'maxTtl', '--max-ttl', parseDuration));
+  set('defaultTtl', ranged(opts, 'defaultTtl', '--default-ttl', parseDuration));
+  set('length', ranged(opts, 'length', '--length', parseWhole));
+  set('maxFailedAttempts', ranged(opts, 'maxFailedAttempts', '--max-failed-attempts', parseWhole));
+  set('lockoutDuration', ranged(opts, 'lockoutDuration', '--lockout-duration', parseDuration));
+  set('maxConsecutiveFailures', ranged(opts, 'maxConsecutiveFailures', '--max-consecutive-failures', parseWhole));
   const region = optString(opts, 'phoneRegion');
   if (region !== undefined) patch.phoneRegion = region.trim().toLowerCase() === 'none' ? null : region.trim();
-  set('maxConsecutiveFailures', optInt(opts, 'maxConsecutiveFailures', '--max-consecutive-failures', 0, 1_000_000));
-  const purge = optDuration(opts, 'purgeAfter', '--purge-after', 'd');
-  if (purge !== undefined) {
-    if (purge % 1440 !== 0) throw invalid('--purge-after', 'must be whole days (e.g. 30d or 30)');
-    patch.purgeAfterDays = purge / 1440;
-  }
+  set('purgeAfterDays', ranged(opts, 'purgeAfter', '--purge-after', parseDays, 'purgeAfterDays'));
   for (const [flag, key] of [['mixedCase', 'mixedCase'], ['excludeAmbiguous', 'excludeAmbiguous'], ['multiUseAllowed', 'multiUseAllowed'], ['oneTimeDefault', 'oneTimeDefault'], ['requireAttestation', 'requireAttestation']] as const) {
     if (typeof opts[flag] === 'boolean') patch[key] = opts[flag] as boolean;
   }
@@ -38,6 +35,25 @@ function patchFromFlags(opts: Record<string, unknown>): PolicyPatch {
   if (Object.keys(complexity).length) patch.complexity = complexity;
   return patch;
 }
+
+/**
+ * A flag's value, parsed, within its field's range: refused here, naming the flag and the range
+ * validatePolicy would name (POLICY_RANGES), rather than as the field after a round trip.
+ */
+function ranged(opts: Record<string, unknown>, key: string, flag: string, parse: (flag: string, input: string) => number, field = key as keyof typeof POLICY_RANGES): number | undefined {
+  const v = opts[key];
+  if (v === undefined) return undefined;
+  const n = parse(flag, String(v));
+  const r = POLICY_RANGES[field];
+  if (n < r.min || n > r.max) throw invalid(flag, `"${truncate(String(v))}" is out of range; allowed: ${rangeText(r)}`);
+  return n;
+}
+
+const parseWhole = (flag: string, input: string): number => {
+  const n = /^\d+$/.test(input.trim()) ? Number(input.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) throw invalid(flag, `"${truncate(input)}" is not a whole number`);
+  return n;
+};
 
 function patchFromFile(file: string): PolicyPatch {
   let text: string;

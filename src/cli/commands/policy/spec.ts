@@ -1,9 +1,13 @@
+import { POLICY_RANGES as R, rangeText } from '../../../core/policy.js';
 import type { CommandSpec, OptionSpec } from '../../spec.js';
 
-/** `--x` / `--no-x` pairs: setting one changes the field, leaving both out keeps it. */
-const toggle = (name: string, what: string): OptionSpec[] => [
-  { flags: `--${name}`, description: `enable: ${what}` },
-  { flags: `--no-${name}`, description: `disable: ${what}` },
+/**
+ * `--x` / `--no-x` pairs: setting one changes the field, leaving both out keeps it. Each says what
+ * it does, the negated one too ("disable: case-sensitive codes" read as the opposite).
+ */
+const toggle = (name: string, on: string, off: string): OptionSpec[] => [
+  { flags: `--${name}`, description: on },
+  { flags: `--no-${name}`, description: off },
 ];
 
 export const policy: CommandSpec = {
@@ -23,22 +27,22 @@ export const policy: CommandSpec = {
       options: [
         { flags: '--enable', description: 'allow issuing and verifying TACs' },
         { flags: '--disable', description: 'stop issuing and verifying TACs' },
-        { flags: '--min-ttl <duration>', description: 'shortest allowed lifetime', kind: 'duration' },
-        { flags: '--max-ttl <duration>', description: 'longest allowed lifetime (at most 30d)', kind: 'duration' },
-        { flags: '--default-ttl <duration>', description: 'lifetime when --ttl is not given', kind: 'duration' },
-        { flags: '--length <n>', description: 'code length, 6 to 64', kind: 'number' },
-        ...toggle('letters', 'letters in codes'),
-        ...toggle('special-characters', 'special characters in codes'),
-        ...toggle('mixed-case', 'lower- and upper-case letters (codes become case-sensitive)'),
-        ...toggle('exclude-ambiguous', 'leave out look-alikes (0 O 1 I L)'),
-        ...toggle('multi-use-allowed', 'multi-use codes'),
-        ...toggle('one-time-default', 'codes are one-time unless --multi-use'),
-        ...toggle('require-attestation', 'agents must state how they verified the caller (generate --verified-by)'),
-        { flags: '--max-failed-attempts <n>', description: 'wrong codes before a lockout, 1 to 100', kind: 'number' },
-        { flags: '--lockout-duration <duration>', description: 'how long a lockout lasts', kind: 'duration' },
-        { flags: '--max-consecutive-failures <n>', description: 'wrong codes before the user is locked until an agent unlocks them, 1 to 100', kind: 'number' },
+        { flags: '--min-ttl <duration>', description: `shortest allowed lifetime, ${rangeText(R.minTtl)}`, kind: 'duration' },
+        { flags: '--max-ttl <duration>', description: `longest allowed lifetime, ${rangeText(R.maxTtl)}`, kind: 'duration' },
+        { flags: '--default-ttl <duration>', description: `lifetime when --ttl is not given, ${rangeText(R.defaultTtl)}`, kind: 'duration' },
+        { flags: '--length <n>', description: `code length, ${rangeText(R.length)}`, kind: 'number' },
+        ...toggle('letters', 'codes have letters (upper-case; lower-case too with --mixed-case) as well as digits', 'codes are digits (and special characters, if enabled) only'),
+        ...toggle('special-characters', 'codes have special characters (! @ # $ % & * + = ?)', 'codes have no special characters'),
+        ...toggle('mixed-case', 'codes have lower-case letters too and become case-sensitive', 'letters in codes are upper-case only; codes are not case-sensitive'),
+        ...toggle('exclude-ambiguous', 'codes leave out look-alikes (0 O 1 I L)', 'codes may have look-alikes (0 O 1 I L)'),
+        ...toggle('multi-use-allowed', 'generate may issue --multi-use codes', 'every code is one-time; --multi-use is refused'),
+        ...toggle('one-time-default', 'codes are one-time unless --multi-use', 'codes are multi-use unless --one-time (needs --multi-use-allowed)'),
+        ...toggle('require-attestation', 'generate needs --verified-by: how the caller was verified', 'generate does not need --verified-by'),
+        { flags: '--max-failed-attempts <n>', description: `wrong codes in a row before a lockout, ${rangeText(R.maxFailedAttempts)}`, kind: 'number' },
+        { flags: '--lockout-duration <duration>', description: `how long a lockout lasts, ${rangeText(R.lockoutDuration)}`, kind: 'duration' },
+        { flags: '--max-consecutive-failures <n>', description: `wrong codes (not reset by a multi-use code's success) before the user is locked until an agent unlocks them, ${rangeText(R.maxConsecutiveFailures)}`, kind: 'number' },
         { flags: '--phone-region <region>', description: 'read phone numbers without a country code in this region (ISO 3166 code, e.g. US; none: refuse them)', kind: 'text' },
-        { flags: '--purge-after <duration>', description: 'delete finished TACs after this long (plain number: days)', kind: 'duration' },
+        { flags: '--purge-after <days>', description: `delete finished TACs after this many days (30 or 30d), ${rangeText(R.purgeAfterDays)}`, kind: 'number' },
         { flags: '--from-file <file>', description: 'apply the fields of a JSON file (same shape as policy show --json)', kind: 'file' },
       ],
       examples: [
