@@ -1,6 +1,6 @@
 /**
- * Destructive commands confirm on a terminal unless --yes: "n" cancels (exit 130, nothing
- * changes), "y" goes ahead, Ctrl-C leaves at once writing nothing.
+ * Destructive commands confirm on a terminal unless --yes: "n" cancels (exit 8, its own code;
+ * nothing changes), "y" goes ahead, Ctrl-C leaves at once writing nothing (exit 130).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkPrerequisites, linesAfter, makeDirs, runOk, runTac, Tmux, type TacDirs } from './helpers/tmux.js';
@@ -35,12 +35,12 @@ async function answer(args: string[], question: RegExp, key: 'y' | 'n'): Promise
 }
 
 describe('confirmation of destructive commands on a terminal', { timeout: 60_000 }, () => {
-  it('tac users delete: "n" cancels and keeps the user (exit 130), "y" deletes (exit 0)', async () => {
+  it('tac users delete: "n" cancels and keeps the user (exit 8), "y" deletes (exit 0)', async () => {
     await runOk(['users', 'add', '--username', 'bob', '--email', 'bob@example.com'], dirs.env);
     const q = /\? Delete user bob and all their TACs\? This cannot be undone\. \(y\/N\)/;
 
     const no = await answer(['users', 'delete', 'bob'], q, 'n');
-    expect(no.code, no.screen).toBe(130);
+    expect(no.code, no.screen).toBe(8);
     expect(no.screen).toMatch(/Cancelled; nothing was changed\./);
     expect(no.screen).not.toMatch(/Deleted/);
     expect(await userExists('bob')).toBe(true);
@@ -54,7 +54,7 @@ describe('confirmation of destructive commands on a terminal', { timeout: 60_000
   it('tac users disable asks first', async () => {
     await runOk(['users', 'add', '--username', 'dave', '--email', 'dave@example.com'], dirs.env);
     const no = await answer(['users', 'disable', 'dave'], /\? Disable dave\?.*\(y\/N\)/, 'n');
-    expect(no.code, no.screen).toBe(130);
+    expect(no.code, no.screen).toBe(8);
     const show = JSON.parse((await runOk(['users', 'show', 'dave', '--json'], dirs.env)).stdout) as { disabled: boolean };
     expect(show.disabled).toBe(false);
   });
@@ -66,7 +66,7 @@ describe('confirmation of destructive commands on a terminal', { timeout: 60_000
     const q = /\? Reset the TAC policy to the defaults\? \(y\/N\)/;
 
     const no = await answer(['policy', 'reset'], q, 'n');
-    expect(no.code, no.screen).toBe(130);
+    expect(no.code, no.screen).toBe(8);
     expect(no.screen).toMatch(/Cancelled/);
     expect(await defaultTtl()).toBe(120);
 
@@ -83,7 +83,7 @@ describe('confirmation of destructive commands on a terminal', { timeout: 60_000
     const q = new RegExp(`\\? Revoke TAC ${issued.id}\\? \\(y/N\\)`);
 
     const no = await answer(['delete', issued.id], q, 'n');
-    expect(no.code, no.screen).toBe(130);
+    expect(no.code, no.screen).toBe(8);
     expect(await status()).toBe('active');
 
     const yes = await answer(['delete', issued.id], q, 'y');
