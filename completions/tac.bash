@@ -37,7 +37,7 @@ __tac_node() {
     'agents') __tac_subs='create list revoke help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents create') __tac_subs=''; __tac_opts='--name --role --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents list') __tac_subs=''; __tac_opts='--all --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'agents revoke') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents revoke') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'login') __tac_subs=''; __tac_opts='--client-id --client-secret-stdin --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'logout') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;

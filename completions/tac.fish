@@ -617,6 +617,7 @@ complete -c tac -n '__tac_at \'agents list\'' -l debug -d 'show stack traces for
 complete -c tac -n '__tac_at \'agents list\'' -l help -s h -d 'show help'
 
 # tac agents revoke
+complete -c tac -n '__tac_at \'agents revoke\'' -l yes -d 'do not ask for confirmation'
 complete -c tac -n '__tac_at \'agents revoke\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents revoke\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents revoke\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'

@@ -92,6 +92,30 @@ describe('confirmation of destructive commands on a terminal', { timeout: 60_000
     expect(await status()).toBe('revoked');
   });
 
+  it('tac agents revoke: "n" keeps the agent (exit 8), "y" revokes it; --yes revokes without asking', async () => {
+    const create = async (name: string) => (JSON.parse((await runOk(['agents', 'create', '--name', name, '--role', 'helpdesk', '--json'], dirs.env)).stdout) as { clientId: string }).clientId;
+    const revokedAt = async (clientId: string) => {
+      const all = JSON.parse((await runOk(['agents', 'list', '--all', '--json'], dirs.env)).stdout) as { clientId: string; revokedAt: string | null }[];
+      return all.find((a) => a.clientId === clientId)!.revokedAt;
+    };
+    const desk = await create('desk-1');
+    const q = new RegExp(`\\? Revoke agent ${desk}\\? Its tokens stop working at once\\. \\(y/N\\)`);
+
+    const no = await answer(['agents', 'revoke', desk], q, 'n');
+    expect(no.code, no.screen).toBe(8);
+    expect(no.screen).toMatch(/Cancelled; nothing was changed\./);
+    expect(await revokedAt(desk)).toBeNull();
+
+    const yes = await answer(['agents', 'revoke', desk], q, 'y');
+    expect(yes.code, yes.screen).toBe(0);
+    expect(yes.screen).toMatch(/Revoked agent desk-1; its tokens no longer work\./);
+    expect(await revokedAt(desk)).not.toBeNull();
+
+    const scripted = await create('desk-2');
+    await runOk(['agents', 'revoke', scripted, '--yes'], dirs.env);
+    expect(await revokedAt(scripted)).not.toBeNull();
+  });
+
   it('Ctrl-C at the confirmation exits 130 at once, changing and printing nothing', async () => {
     await runOk(['users', 'add', '--username', 'erin', '--email', 'erin@example.com'], dirs.env);
     tmux.start({ args: ['users', 'delete', 'erin'], env: dirs.env });

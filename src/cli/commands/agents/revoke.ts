@@ -1,7 +1,9 @@
 import { agentsApi, AGENT_HEADERS, agentRow } from '../../agents-target.js';
+import { confirmOrYes } from '../../interactive.js';
 import type { Handler } from '../../spec.js';
 
-export const run: Handler = async (ctx, { args }) => {
+export const run: Handler = async (ctx, { args, opts }) => {
+  await confirmOrYes(ctx, opts.yes, `Revoke agent ${args[0]}? Its tokens stop working at once.`);
   const { agent, changed } = await (await agentsApi(ctx)).revoke(args[0]!);
   if (ctx.globals.json) return ctx.json({ agent, changed });
   ctx.table(AGENT_HEADERS, [agentRow(agent)]);
