@@ -25,14 +25,7 @@ const userExists = async (user: string): Promise<boolean> => {
 };
 
 /** Runs a command that asks; answers with `key`; returns the exit code and final screen. */
-async function answer(args: string[], question: RegExp, key: 'y' | 'n'): Promise<{ code: number; screen: string }> {
-  tmux.start({ args, env: dirs.env });
-  await tmux.waitFor(question);
-  tmux.type(key);
-  await tmux.waitFor(new RegExp(`\\(y/N\\) ${key}$`, 'm'));
-  tmux.sendKeys('Enter');
-  return tmux.waitForExit();
-}
+const answer = (args: string[], question: RegExp, key: 'y' | 'n') => tmux.answer({ args, env: dirs.env }, question, key);
 
 describe('confirmation of destructive commands on a terminal', { timeout: 60_000 }, () => {
   it('tac users delete: "n" cancels and keeps the user (exit 8), "y" deletes (exit 0)', async () => {
