@@ -8,7 +8,7 @@
 __tac_node() {
   case "$1" in
     '') __tac_subs='generate verify list delete users guests policy audit purge serve agents login logout whoami config completion help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --version -V --help -h' ;;
-    'generate') __tac_subs=''; __tac_opts='--user --ttl --starts-at --one-time --multi-use --reason --verified-by --verification-note --spell --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'generate') __tac_subs=''; __tac_opts='--user --ttl --starts-at --one-time --multi-use --reason --verified-by --verification-note --spell --yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'verify') __tac_subs=''; __tac_opts='--user --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'list') __tac_subs=''; __tac_opts='--user --status --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'delete') __tac_subs=''; __tac_opts='--user --yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -37,7 +37,7 @@ __tac_node() {
     'agents') __tac_subs='create list revoke help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents create') __tac_subs=''; __tac_opts='--name --role --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents list') __tac_subs=''; __tac_opts='--all --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'agents revoke') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'agents revoke') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'login') __tac_subs=''; __tac_opts='--client-id --client-secret-stdin --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'logout') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;

@@ -207,6 +207,7 @@ complete -c tac -n '__tac_at \'generate\'' -l reason -x -d 'why the code is issu
 complete -c tac -n '__tac_at \'generate\'' -l verified-by -x -a 'security-questions callback manager-approval in-person id-document other' -d 'how the caller\'s identity was verified (required by the default policy)'
 complete -c tac -n '__tac_at \'generate\'' -l verification-note -x -d 'detail of the identity check (kept in the audit log)'
 complete -c tac -n '__tac_at \'generate\'' -l spell -d 'also print the code spelled out (NATO alphabet) when piped'
+complete -c tac -n '__tac_at \'generate\'' -l yes -d 'replace the user\'s pending or active TAC without asking (scripts never ask)'
 complete -c tac -n '__tac_at \'generate\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'generate\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'generate\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
@@ -624,6 +625,7 @@ complete -c tac -n '__tac_at \'agents list\'' -l debug -d 'show stack traces for
 complete -c tac -n '__tac_at \'agents list\'' -l help -s h -d 'show help'
 
 # tac agents revoke
+complete -c tac -n '__tac_at \'agents revoke\'' -l yes -d 'do not ask for confirmation'
 complete -c tac -n '__tac_at \'agents revoke\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents revoke\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents revoke\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'

@@ -1,5 +1,6 @@
 import type { AgentView, CreatedAgent } from '../backends/remote.js';
 import { keyFilePath } from '../store/paths.js';
+import type { TableSpec } from '../output/fit.js';
 import { localActor, openRemote } from './backend-factory.js';
 import type { CommandContext } from './context.js';
 import { resolveTarget } from './target.js';
@@ -30,5 +31,10 @@ export async function agentsApi(ctx: CommandContext): Promise<AgentsApi> {
   };
 }
 
-export const AGENT_HEADERS = ['CLIENT ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'];
+/** The client id whole (it is what `agents revoke` takes); whether it is revoked before when it was used. */
+export const AGENT_TABLE: TableSpec = {
+  headers: ['CLIENT ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'],
+  priority: ['CLIENT ID', 'NAME', 'ROLE', 'REVOKED', 'LAST USED', 'CREATED'],
+  shrink: { NAME: 12 },
+};
 export const agentRow = (a: AgentView) => [a.clientId, a.name, a.role, a.createdAt, a.lastUsedAt, a.revokedAt];

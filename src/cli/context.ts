@@ -2,6 +2,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Clock } from '../core/clock.js';
 import { toJson, toJsonLine } from '../output/json.js';
 import type { Style } from '../output/color.js';
+import type { TableSpec } from '../output/fit.js';
 import { renderRecord, renderTable, type Cell } from '../output/table.js';
 import type { IO } from './io.js';
 
@@ -62,8 +63,9 @@ export class CommandContext {
     this.print(toJsonLine(value));
   }
 
-  table(headers: string[], rows: Cell[][]): void {
-    this.print(renderTable(headers, rows, { tty: this.tty, style: this.style }));
+  /** On a terminal, fitted to its width (never a wrapped row); piped, tab-separated. */
+  table(spec: TableSpec, rows: Cell[][]): void {
+    this.print(renderTable(spec, rows, { tty: this.tty, style: this.style, columns: this.io.stdout.columns }));
   }
 
   record(pairs: [string, Cell][]): void {

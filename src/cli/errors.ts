@@ -7,8 +7,8 @@ import type { OutStream } from './io.js';
  */
 export function reportError(e: unknown, stderr: OutStream, debug: boolean): number {
   if (isTacError(e)) {
-    // Ctrl-C at a prompt: leave at once, writing nothing.
-    if (e.code === 'interrupted') return e.exitCode;
+    // Ctrl-C at a prompt: leave at once, writing nothing. A No to a confirmation said so already.
+    if (e.code === 'interrupted' || e.code === 'cancelled') return e.exitCode;
     stderr.write(`error: ${oneLine(e.message)}\n`);
     if (debug && e.cause instanceof Error && e.cause.stack) stderr.write(`${e.cause.stack}\n`);
     return e.exitCode;

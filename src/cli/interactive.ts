@@ -20,14 +20,14 @@ export async function flagOrPrompt<T>(ctx: CommandContext, value: T | undefined,
   return ask(await prompts(ctx));
 }
 
-/** Destructive commands confirm unless --yes; without a person, --yes is required. */
+/** Destructive commands confirm unless --yes; without a person, --yes is required. No is exit 8 (cancelled). */
 export async function confirmOrYes(ctx: CommandContext, yes: unknown, question: string): Promise<void> {
   if (yes) return;
   if (!canPrompt(ctx)) throw usageError('--yes required when not running interactively', '--yes');
   const ok = await (await prompts(ctx)).confirm({ message: question, default: false });
   if (!ok) {
     ctx.info('Cancelled; nothing was changed.');
-    throw new TacError('interrupted', 'cancelled');
+    throw new TacError('cancelled', 'cancelled');
   }
 }
 

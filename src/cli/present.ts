@@ -4,6 +4,7 @@ import type { AuditEvent, IssuedTac, ListedTac, Tac, User } from '../core/types.
 import { isLockedUntilUnlocked } from '../core/users.js';
 import { renderIssuedCode } from '../output/code-display.js';
 import { spellCode } from '../output/phonetic.js';
+import type { TableSpec } from '../output/fit.js';
 import type { Cell } from '../output/table.js';
 import type { CommandContext } from './context.js';
 
@@ -15,10 +16,25 @@ export function userState(u: User, now: Date): string {
   return 'active';
 }
 
-export const USER_HEADERS = ['ID', 'USERNAME', 'NAME', 'EMAIL', 'PHONE', 'TYPE', 'STATE'];
+/*
+ * Tables on a narrow terminal (see output/fit.ts): columns are dropped from the end of `priority`;
+ * `shrink` columns may be cut to that width. Ids and times are never cut.
+ */
+
+/** Any of username, email or id names a user, so the id comes last; what a desk checks comes first. */
+export const USER_TABLE: TableSpec = {
+  headers: ['ID', 'USERNAME', 'NAME', 'EMAIL', 'PHONE', 'TYPE', 'STATE'],
+  priority: ['USERNAME', 'STATE', 'EMAIL', 'NAME', 'TYPE', 'PHONE', 'ID'],
+  shrink: { USERNAME: 16, EMAIL: 16, NAME: 10 },
+};
 export const userRow = (u: User, now: Date): Cell[] => [u.id, u.username, u.name, u.email, u.phone, u.guest ? 'guest' : 'user', userState(u, now)];
 
-export const TAC_HEADERS = ['ID', 'USER', 'STATUS', 'STARTS', 'EXPIRES', 'USE', 'USES', 'ISSUED BY'];
+/** The id first and whole: it is what `tac delete` takes. Then whose, in what state, until when. */
+export const TAC_TABLE: TableSpec = {
+  headers: ['ID', 'USER', 'STATUS', 'STARTS', 'EXPIRES', 'USE', 'USES', 'ISSUED BY'],
+  priority: ['ID', 'USER', 'STATUS', 'EXPIRES', 'STARTS', 'USE', 'ISSUED BY', 'USES'],
+  shrink: { USER: 12, 'ISSUED BY': 10 },
+};
 export const tacRow = (t: ListedTac | Tac): Cell[] => [
   t.id,
   'user' in t && t.user ? `${t.user.username}${t.user.guest ? ' (guest)' : ''}` : t.userId,
@@ -39,7 +55,7 @@ export function printIssued(ctx: CommandContext, t: IssuedTac, opts: { spell?: b
 
 export function printUser(ctx: CommandContext, u: User): void {
   if (ctx.globals.json) ctx.json(u);
-  else ctx.table(USER_HEADERS, [userRow(u, ctx.clock.now())]);
+  else ctx.table(USER_TABLE, [userRow(u, ctx.clock.now())]);
 }
 
 export function printPolicy(ctx: CommandContext, p: Policy): void {
@@ -67,7 +83,12 @@ export function printPolicy(ctx: CommandContext, p: Policy): void {
   ]);
 }
 
-export const AUDIT_HEADERS = ['ID', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'REASON', 'USER', 'TAC', 'DETAILS'];
+/** When, what, how it went and for whom; the event id last. AT may lose its milliseconds ("…"). */
+export const AUDIT_TABLE: TableSpec = {
+  headers: ['ID', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'REASON', 'USER', 'TAC', 'DETAILS'],
+  priority: ['AT', 'ACTION', 'OUTCOME', 'USER', 'REASON', 'TAC', 'ACTOR', 'DETAILS', 'ID'],
+  shrink: { AT: 20, ACTOR: 10, DETAILS: 20 },
+};
 export const auditRow = (e: AuditEvent): Cell[] => [
   e.id, e.at, e.actor, e.action, e.outcome, e.reason, e.userId, e.tacId, Object.keys(e.details).length ? JSON.stringify(e.details) : '',
 ];

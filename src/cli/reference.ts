@@ -30,6 +30,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   { code: 5, meaning: 'rejected by policy or conflict', detail: 'TTL out of bounds, TACs disabled, duplicate email, disabled user' },
   { code: 6, meaning: 'verification failed', detail: 'verify: the code is not valid; the reason is printed' },
   { code: 7, meaning: 'server unreachable' },
+  { code: 8, meaning: 'cancelled', detail: 'the answer to a confirmation was No; nothing was changed' },
   { code: 130, meaning: 'interrupted', detail: 'Ctrl-C' },
   { code: 141, meaning: 'output closed', detail: 'the reader of standard output went away, as in tac list | head -1: the command stops there, quietly, like tools killed by SIGPIPE' },
 ];

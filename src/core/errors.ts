@@ -18,6 +18,10 @@ export const ERROR_TABLE = {
   key_mismatch: { exit: 1, http: 500, title: 'Hashing key mismatch' },
   internal: { exit: 1, http: 500, title: 'Internal error' },
   interrupted: { exit: 130, http: 499, title: 'Interrupted' },
+  // Answering No to a confirmation: a decision, neither an error (1-7) nor a signal (128+n). gh
+  // keeps cancel apart too (its 2, which is tac's usage code). Never sent over HTTP; after
+  // `interrupted` so a bare 499 still maps to that.
+  cancelled: { exit: 8, http: 499, title: 'Cancelled' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
@@ -32,6 +36,7 @@ export const EXIT = {
   rejected: 5,
   verificationFailed: 6,
   unreachable: 7,
+  cancelled: 8,
   interrupted: 130,
   /** Standard output closed before everything was written (`tac list | head -1`): 128 + SIGPIPE, as shells report tools it killed. */
   closedPipe: 141,

@@ -23,7 +23,7 @@ export const size = (def: number, stress: number): number => (STRESS ? stress : 
 export const WORKERS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'workers');
 
 /** Exit codes documented in the README (src/core/errors.ts). 1 means a bug, so bad input must never get it. */
-export const DOCUMENTED_EXIT_CODES = [0, 1, 2, 3, 4, 5, 6, 7, 130, 141];
+export const DOCUMENTED_EXIT_CODES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 130, 141];
 export const INPUT_EXIT_CODES = [0, 2, 3, 4, 5, 6, 7];
 /** A JavaScript stack frame, as printed by Node for an uncaught error. */
 export const STACK_RE = /^\s+at .+/m;

@@ -27,6 +27,7 @@ const GUARDS: { name: string; args: string[]; message: string }[] = [
   { name: 'generate without --user', args: ['generate'], message: 'error: --user is required when not running interactively' },
   { name: 'users delete without --yes', args: ['users', 'delete', 'bob'], message: 'error: --yes required when not running interactively' },
   { name: 'policy reset without --yes', args: ['policy', 'reset'], message: 'error: --yes required when not running interactively' },
+  { name: 'agents revoke without --yes', args: ['agents', 'revoke', 'agt_abcdefghijklmnop'], message: 'error: --yes required when not running interactively' },
   {
     name: 'login without --client-secret-stdin',
     args: ['login', '--server', 'http://127.0.0.1:9', '--client-id', 'tac_client'],

@@ -33,4 +33,10 @@ describe('reportError', () => {
     expect(reportError(new TacError('interrupted', 'interrupted'), out, false)).toBe(130);
     expect(out.text).toBe('');
   });
+
+  it('a No to a confirmation (cancelled) is exit 8, apart from Ctrl-C, and writes no error', () => {
+    const out = sink();
+    expect(reportError(new TacError('cancelled', 'cancelled'), out, false)).toBe(8);
+    expect(out.text).toBe('');
+  });
 });

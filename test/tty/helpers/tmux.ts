@@ -219,6 +219,16 @@ export class Tmux {
     return { code: Number(/^EXIT=(\d+)$/m.exec(screen)![1]), screen };
   }
 
+  /** Starts a command that asks a y/N question, answers `key`, and returns its exit code and final screen. */
+  async answer(opts: StartOptions, question: RegExp, key: 'y' | 'n'): Promise<{ code: number; screen: string }> {
+    this.start(opts);
+    await this.waitFor(question);
+    this.type(key);
+    await this.waitFor(new RegExp(`\\(y/N\\) ${key}$`, 'm'));
+    this.sendKeys('Enter');
+    return this.waitForExit();
+  }
+
   /** Ends this file's tmux servers and everything in them. Safe to call when nothing runs. */
   kill(): void {
     this.socket = undefined;

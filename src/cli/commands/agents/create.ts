@@ -1,4 +1,4 @@
-import { agentsApi, AGENT_HEADERS, agentRow } from '../../agents-target.js';
+import { agentsApi, AGENT_TABLE, agentRow } from '../../agents-target.js';
 import { required } from '../../parse.js';
 import type { Handler } from '../../spec.js';
 
@@ -10,7 +10,7 @@ export const run: Handler = async (ctx, { opts }) => {
     ctx.print(`${created.clientId}\t${created.clientSecret}\n`);
     return;
   }
-  ctx.table(AGENT_HEADERS, [agentRow(created.agent)]);
+  ctx.table(AGENT_TABLE, [agentRow(created.agent)]);
   ctx.print(`\n  client id      ${created.clientId}\n  client secret  ${ctx.style.bold(created.clientSecret)}\n\n`);
   ctx.warn('the client secret will not be shown again; give it to the agent through a secure channel.');
 };

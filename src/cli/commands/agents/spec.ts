@@ -30,7 +30,11 @@ export const agents: CommandSpec = {
       name: 'revoke',
       description: 'Revoke an agent and every token it holds',
       args: [{ name: 'client-id', description: 'the agent\'s client id (agt_…)' }],
-      examples: [{ command: 'tac agents revoke agt_abcdefghijklmnop', description: 'revoke an agent' }],
+      options: [{ flags: '--yes', description: 'do not ask for confirmation' }],
+      examples: [
+        { command: 'tac agents revoke agt_abcdefghijklmnop', description: 'revoke an agent (asks first)' },
+        { command: 'tac agents revoke agt_abcdefghijklmnop --yes', description: 'revoke from a script' },
+      ],
       load: () => import('./revoke.js'),
     },
   ],

@@ -1,6 +1,6 @@
 import type { Handler } from '../../spec.js';
 import { optInt, optSince, optString } from '../../parse.js';
-import { AUDIT_HEADERS, auditRow } from '../../present.js';
+import { AUDIT_TABLE, auditRow } from '../../present.js';
 
 /** --json prints JSON Lines: one event per line, easy to stream into a SIEM. */
 export const run: Handler = async (ctx, { opts }) => {
@@ -14,6 +14,6 @@ export const run: Handler = async (ctx, { opts }) => {
     for (const e of events) ctx.jsonLine(e);
     return;
   }
-  ctx.table(AUDIT_HEADERS, events.map(auditRow));
+  ctx.table(AUDIT_TABLE, events.map(auditRow));
   if (ctx.tty && events.length === 0) ctx.info('No events match.');
 };

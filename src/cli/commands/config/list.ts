@@ -1,6 +1,14 @@
 import { currentProfileName, readConfig } from '../../../config/profiles.js';
 import { configDir } from '../../../store/paths.js';
+import type { TableSpec } from '../../../output/fit.js';
 import type { Handler } from '../../spec.js';
+
+/** The current-profile mark and the name first; a long path or URL is cut before TYPE goes. */
+export const PROFILE_TABLE: TableSpec = {
+  headers: ['', 'PROFILE', 'TYPE', 'LOCATION', 'CLIENT ID'],
+  priority: ['', 'PROFILE', 'TYPE', 'LOCATION', 'CLIENT ID'],
+  shrink: { PROFILE: 12, LOCATION: 20 },
+};
 
 export const run: Handler = async (ctx) => {
   const cfg = readConfig(configDir(ctx.env));
@@ -13,6 +21,6 @@ export const run: Handler = async (ctx) => {
     clientId: p.type === 'remote' ? p.clientId : null,
   }));
   if (ctx.globals.json) return ctx.json({ currentProfile: current, profiles });
-  ctx.table(['', 'PROFILE', 'TYPE', 'LOCATION', 'CLIENT ID'], profiles.map((p) => [p.current ? '*' : '', p.name, p.type, p.location, p.clientId]));
+  ctx.table(PROFILE_TABLE, profiles.map((p) => [p.current ? '*' : '', p.name, p.type, p.location, p.clientId]));
   if (ctx.tty && profiles.length === 0) ctx.info('No profiles yet: commands use the local database. Create one with tac login or tac config set.');
 };

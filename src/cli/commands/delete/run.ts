@@ -2,7 +2,7 @@ import type { Handler } from '../../spec.js';
 import { usageError } from '../../errors.js';
 import { confirmOrYes } from '../../interactive.js';
 import { optString } from '../../parse.js';
-import { TAC_HEADERS, tacRow } from '../../present.js';
+import { TAC_TABLE, tacRow } from '../../present.js';
 
 export const run: Handler = async (ctx, { args, opts }) => {
   const id = args[0];
@@ -13,7 +13,7 @@ export const run: Handler = async (ctx, { args, opts }) => {
   const revoked = id ? [await backend.revokeTac(id)].filter((r) => r.changed).map((r) => r.tac) : await backend.revokeUserTacs(user!);
   if (ctx.globals.json) return ctx.json({ revoked });
   if (revoked.length) {
-    ctx.table(TAC_HEADERS, revoked.map(tacRow));
+    ctx.table(TAC_TABLE, revoked.map(tacRow));
     ctx.success(`Revoked ${revoked.length} TAC${revoked.length === 1 ? '' : 's'}.`);
   } else {
     ctx.info(id ? `TAC ${id} was not pending or active; nothing to revoke.` : `User ${user} has no pending or active TAC; nothing to revoke.`);

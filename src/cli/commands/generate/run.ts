@@ -1,10 +1,11 @@
 import type { Backend } from '../../../backends/backend.js';
 import { isTacError } from '../../../core/errors.js';
+import { isLive } from '../../../core/status.js';
 import { VERIFICATION_METHODS, type IdentityVerification, type IssueInput } from '../../../core/types.js';
 import type { CommandContext } from '../../context.js';
-import { canPrompt, flagOrPrompt, prompts } from '../../interactive.js';
+import { canPrompt, confirmOrYes, flagOrPrompt, prompts } from '../../interactive.js';
 import { oneTimeFlag, optDuration, optString, optTime } from '../../parse.js';
-import { printIssued } from '../../present.js';
+import { expiresText, printIssued } from '../../present.js';
 import type { Handler } from '../../spec.js';
 
 const METHOD_LABELS: Record<IdentityVerification, string> = {
@@ -47,9 +48,24 @@ async function askAttestation(ctx: CommandContext): Promise<{ verifiedBy: Identi
   return { verifiedBy, verificationNote: note.trim() || undefined };
 }
 
+/**
+ * Issuing revokes the user's live TAC ("replaced"), so a person is asked first (--yes skips).
+ * Scripts are not: they replace as they always have, without a lookup or a word (the audit log
+ * has the `tac.revoked` event with reason "replaced").
+ */
+async function confirmReplace(ctx: CommandContext, backend: Backend, user: string, yes: unknown): Promise<void> {
+  if (yes || !canPrompt(ctx)) return;
+  const { username, currentTac: t } = await backend.showUser(user);
+  if (!t || !isLive(t.status)) return;
+  const now = ctx.clock.now();
+  const what = t.status === 'pending' ? `a pending TAC starting ${expiresText(t.startsAt, now)}` : `an active TAC until ${expiresText(t.expiresAt, now)}`;
+  await confirmOrYes(ctx, false, `${username} has ${what}; replace it?`);
+}
+
 export const run: Handler = async (ctx, { opts }) => {
   const backend = await ctx.backend();
   const user = await flagOrPrompt(ctx, optString(opts, 'user'), '--user', () => pickUser(ctx, backend));
+  await confirmReplace(ctx, backend, user, opts.yes);
   const input: IssueInput = {
     user,
     ttl: optDuration(opts, 'ttl', '--ttl'),

@@ -14,6 +14,7 @@ export const generate: CommandSpec = {
     { flags: '--verified-by <method>', description: 'how the caller\'s identity was verified (required by the default policy)', choices: VERIFICATION_METHODS },
     { flags: '--verification-note <text>', description: 'detail of the identity check (kept in the audit log)', kind: 'text' },
     { flags: '--spell', description: 'also print the code spelled out (NATO alphabet) when piped' },
+    { flags: '--yes', description: 'replace the user\'s pending or active TAC without asking (scripts never ask)' },
   ],
   examples: [
     { command: 'tac generate', description: 'search for the user, confirm identity, issue (interactive)' },

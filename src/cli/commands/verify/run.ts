@@ -1,3 +1,4 @@
+import { prompts } from '../../interactive.js';
 import { readFirstLine } from '../../io.js';
 import type { Handler } from '../../spec.js';
 import { required } from '../../parse.js';
@@ -16,11 +17,16 @@ const EXPLAIN: Record<string, string> = {
   revoked: 'the code was revoked',
 };
 
-/** The code comes only from standard input, never from a flag, so it stays out of shell history. */
+/**
+ * The code comes only from standard input, never from a flag, so it stays out of shell history.
+ * Typed at a terminal it is masked like a secret (only "*" is drawn), also under --no-input or
+ * CI: the terminal is where it comes from, and echoing it would leave it on the screen.
+ */
 export const run: Handler = async (ctx, { opts }) => {
   const user = required(opts, 'user', '--user');
-  if (ctx.io.stdin.isTTY) ctx.io.stderr.write('Code: ');
-  const code = await readFirstLine(ctx.io.stdin);
+  const code = ctx.io.stdin.isTTY
+    ? await (await prompts(ctx)).password({ message: 'Code', mask: '*' })
+    : await readFirstLine(ctx.io.stdin);
   // An empty line is a mistake, not a guess: refuse it before it counts towards a lockout.
   if (!code.trim()) throw usageError('no code on standard input: type or pipe the code (first line)', 'code');
   const verdict = await (await ctx.backend()).verify(user, code);
