@@ -37,10 +37,20 @@ export function isPhoneRegion(region: string): boolean {
 export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: string };
 
 /**
+ * Numbers this process has just made canonical. An import checks each row in the CLI and again in
+ * the engine (which must, for a server's sake); an E.164 number reads as itself in every region,
+ * so the second parse (~20 µs each, a fifth of a 100,000-row import) can be skipped. Bounded: one
+ * import batch at a time is all it needs to hold.
+ */
+const recentlyCanonical = new Set<string>();
+const RECENT_MAX = 10_000;
+
+/**
  * The E.164 form of a typed number. A number without + (or 00) is read in `region`, the
  * database's default region (policy phoneRegion); without one it has no country and is refused.
  */
 export function canonicalPhone(text: string, region: string | null): PhoneResult {
+  if (recentlyCanonical.has(text)) return { ok: true, e164: text };
   const digits = phoneDigits(text);
   if (!digits) return { ok: false, problem: 'is not a phone number; use digits with an optional leading + and the country code' };
   if (!digits.startsWith('+') && !region) {
@@ -50,6 +60,8 @@ export function canonicalPhone(text: string, region: string | null): PhoneResult
   if (!parsed || !parsed.isPossible()) {
     return { ok: false, problem: `is not a possible phone number${digits.startsWith('+') ? '' : ` in region ${region}`}` };
   }
+  if (recentlyCanonical.size >= RECENT_MAX) recentlyCanonical.clear();
+  recentlyCanonical.add(parsed.number);
   return { ok: true, e164: parsed.number };
 }
 
