@@ -1,7 +1,7 @@
 import type { Policy, PolicyPatch } from '../core/policy.js';
 import type {
-  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery,
-  User, UserDetails, UserImportResult, Verdict,
+  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssuedTacView, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac,
+  TacListQuery, User, UserDetailsView, UserImportResult, UserView, VerdictView,
 } from '../core/types.js';
 
 export interface AuditFilter {
@@ -29,17 +29,17 @@ export interface Backend {
   addUser(input: NewUserInput): Promise<User>;
   importUsers(rows: ImportRow<NewUserInput>[], onExisting: 'fail' | 'skip'): Promise<UserImportResult[]>;
   existingEmails(emails: string[]): Promise<{ email: string; guest: boolean; username: string }[]>;
-  searchUsers(query: string, opts?: { guestsOnly?: boolean; limit?: number }): Promise<User[]>;
-  showUser(ref: string): Promise<UserDetails>;
+  searchUsers(query: string, opts?: { guestsOnly?: boolean; limit?: number }): Promise<UserView[]>;
+  showUser(ref: string): Promise<UserDetailsView>;
   unlockUser(ref: string): Promise<User>;
   setUserDisabled(ref: string, disabled: boolean): Promise<User>;
   deleteUser(ref: string): Promise<User>;
 
-  issueTac(input: IssueInput): Promise<IssuedTac>;
+  issueTac(input: IssueInput): Promise<IssuedTacView>;
   listTacs(q: TacListQuery): Promise<ListedTac[]>;
   revokeTac(id: string): Promise<{ tac: Tac; changed: boolean }>;
   revokeUserTacs(ref: string): Promise<Tac[]>;
-  verify(ref: string, code: string): Promise<Verdict>;
+  verify(ref: string, code: string): Promise<VerdictView>;
 
   getPolicy(): Promise<Policy>;
   updatePolicy(patch: PolicyPatch): Promise<Policy>;

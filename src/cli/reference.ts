@@ -27,7 +27,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   { code: 2, meaning: 'usage error or invalid value', detail: 'also: a bad CSV row, a refused policy, an unknown command or flag' },
   { code: 3, meaning: 'not found', detail: 'user, TAC' },
   { code: 4, meaning: 'authentication or permission', detail: 'remote server' },
-  { code: 5, meaning: 'rejected by policy or conflict', detail: 'TTL out of bounds, TACs disabled, duplicate email, disabled user' },
+  { code: 5, meaning: 'rejected by policy or conflict, or not offered', detail: 'TTL out of bounds, TACs disabled, duplicate email, disabled user, too many requests; a command the identity provider does not offer (tac list on Mosaic)' },
   { code: 6, meaning: 'verification failed', detail: 'verify: the code is not valid; the reason is printed' },
   { code: 7, meaning: 'server unreachable' },
   { code: 8, meaning: 'cancelled', detail: 'the answer to a confirmation was No; nothing was changed' },
