@@ -54,3 +54,20 @@ export interface Backend {
 
   close(): Promise<void>;
 }
+
+/** Who a remote backend's credentials act as: `tac whoami` and `tac login` show it. */
+export interface Identity {
+  provider: string;
+  clientId: string;
+  /** The agent's name and role on tac serve; null where a provider has no such notion. */
+  name: string | null;
+  role: string | null;
+  scopes: string[];
+  tokenExpiresAt: string;
+}
+
+/** A backend reached with client credentials: tac serve or an identity provider. */
+export interface ConnectedBackend extends Backend {
+  /** Proves the credentials with a real call and says whom they act as. */
+  identity(): Promise<Identity>;
+}

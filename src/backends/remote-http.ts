@@ -188,3 +188,12 @@ export function errorFromResponse(res: HttpResponse, location: string): TacError
   if (res.status === 403) return new TacError('forbidden', `the server at ${location} refused access`);
   return new TacError('internal', `unexpected HTTP ${res.status} from ${location} (is this a tac server?)`);
 }
+
+/** A response body as JSON, or undefined when it is not JSON. */
+export function parseJson(res: HttpResponse): unknown {
+  try {
+    return JSON.parse(res.text);
+  } catch {
+    return undefined;
+  }
+}

@@ -5,8 +5,8 @@ import type {
   AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery, User,
   UserDetails, UserImportResult, Verdict,
 } from '../core/types.js';
-import type { AuditFilter, Backend, ImportRow } from './backend.js';
-import { errorFromResponse, HttpTransport, parseServerUrl, type HttpResponse, type Method, type Timeouts } from './remote-http.js';
+import type { AuditFilter, ConnectedBackend, Identity, ImportRow } from './backend.js';
+import { errorFromResponse, HttpTransport, parseJson, parseServerUrl, type HttpResponse, type Method, type Timeouts } from './remote-http.js';
 import { MemoryTokenCache, type CachedToken, type TokenCache } from './token-cache.js';
 import { TokenSource } from './token-source.js';
 
@@ -52,7 +52,7 @@ const seg = encodeURIComponent;
  * The Backend over HTTP to `tac serve`: the same methods, results and errors (code and message)
  * as LocalBackend, because the server runs the same core and maps errors through one table.
  */
-export class RemoteBackend implements Backend {
+export class RemoteBackend implements ConnectedBackend {
   readonly kind = 'remote' as const;
   readonly location: string;
   private readonly http: HttpTransport;
@@ -166,6 +166,7 @@ export class RemoteBackend implements Backend {
   // ---- server-only --------------------------------------------------------------------------
 
   whoami() { return this.call<Whoami>('GET', 'v1/whoami'); }
+  async identity(): Promise<Identity> { return { provider: 'tac', ...(await this.whoami()) }; }
   listAgents(opts: { includeRevoked?: boolean } = {}) { return this.call<AgentView[]>('GET', `v1/agents${query({ revoked: opts.includeRevoked })}`); }
   createAgent(name: string, role: string) { return this.call<CreatedAgent>('POST', 'v1/agents', { name, role }); }
   revokeAgent(clientId: string) { return this.call<{ agent: AgentView; changed: boolean }>('DELETE', `v1/agents/${seg(clientId)}`); }
@@ -176,13 +177,5 @@ export class RemoteBackend implements Backend {
 
   async close() {
     await this.http.close();
-  }
-}
-
-function parseJson(res: HttpResponse): unknown {
-  try {
-    return JSON.parse(res.text);
-  } catch {
-    return undefined;
   }
 }

@@ -22,11 +22,13 @@ export interface UserView {
   consecutiveFailures: number | null;
   /** ISO time until which verification is refused, or null; LOCKED_UNTIL_UNLOCKED: until an agent unlocks. */
   lockedUntil: string | null;
-  createdAt: string;
-  updatedAt: string;
+  createdAt: string | null;
+  updatedAt: string | null;
 }
 
 export interface User extends UserView {
+  createdAt: string;
+  updatedAt: string;
   username: string;
   email: string;
   guest: boolean;

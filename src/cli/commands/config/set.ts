@@ -28,8 +28,9 @@ export const run: Handler = async (ctx, { args }) => {
   } else {
     if (before?.type !== 'remote') throw invalid('key', `${key} applies to a remote profile; set server first`);
     if (key === 'client-id') next = { ...before, clientId: value };
-    else if (value === 'true' || value === 'false') next = { ...before, insecure: value === 'true' };
-    else throw invalid('value', 'insecure must be true or false');
+    else if (value !== 'true' && value !== 'false') throw invalid('value', `${key} must be true or false`);
+    else if (key === 'require-attestation') next = { ...before, requireAttestation: value === 'true' };
+    else next = { ...before, insecure: value === 'true' };
   }
   conf.set(`profiles.${name}`, next);
   if (!conf.get('currentProfile')) conf.set('currentProfile', name);
