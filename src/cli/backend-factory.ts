@@ -25,8 +25,8 @@ export async function openBackend(ctx: CommandContext): Promise<Backend> {
   return connect(ctx, target, await credentials(ctx, target));
 }
 
-/** Credentials from the environment (CI) or from the profile's stored secret. */
-async function credentials(ctx: CommandContext, target: RemoteTarget) {
+/** Credentials from the environment (CI) or from the profile's stored secret; none is exit 4. */
+export async function credentials(ctx: CommandContext, target: RemoteTarget) {
   const { remoteCredentials } = await import('./remote-credentials.js');
   const creds = await remoteCredentials(ctx, target);
   if (!creds) {

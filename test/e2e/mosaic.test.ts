@@ -28,6 +28,15 @@ describe('mosaic: login and whoami', () => {
     expect(plain.stdout).toMatch(/^provider\tmosaic$/m);
     expect(plain.stdout).toMatch(new RegExp(`^client id\\t${fake().clientId}$`, 'm'));
     expect(r.stdout + r.stderr + who.stdout + plain.stdout).not.toContain(fake().clientSecret);
+    const list = await c.tac(['config', 'list']);
+    expect(list.stdout).toBe(`*\tdefault\tmosaic\t${fake().url}\t${fake().clientId}\n`);
+    expect((await c.tac(['config', 'get', 'require-attestation'])).stdout).toBe('true\n');
+    const out = await c.tac(['logout']);
+    expect(out.code, describeRun(out)).toBe(0);
+    expect(readFileSync(creds, 'utf8')).not.toContain(fake().clientSecret);
+    const after = await c.tac(['users', 'show', 'alice']);
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain(`run tac login --provider mosaic --server ${fake().url}`);
   });
 
   it('a wrong secret is refused (exit 4, one line) and nothing is stored', async () => {
@@ -164,6 +173,8 @@ describe('mosaic: users, generate, verify, audit', () => {
       ['tac.generated', 'p3n8bob00001', 'success'], ['tac.generated', 'x7k2mq9alice', 'success'],
     ]);
     expect(events[3]).toMatchObject({ reason: 'lost phone', details: { provider: 'mosaic', server: fake().url, verifiedBy: 'callback' } });
+    const alices = await c.tac(['audit', '--user', 'alice@example.com', '--json']);
+    expect(parseJsonLines<{ action: string }>(alices.stdout).map((e) => e.action)).toEqual(['tac.verified', 'tac.generated']);
     const file = join(c.dirs.data, 'tac', 'audit-default.jsonl');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const files = filesUnder(c.root);

@@ -94,8 +94,15 @@ export class MosaicBackend implements ConnectedBackend {
     return { valid: true, user: toSummary(user), tac: null };
   }
 
+  /** --user names the user as everywhere (email, username…): the trail holds Mosaic user ids. */
   async queryAudit(q: AuditFilter) {
-    return this.opts.audit.query(q);
+    if (q.user === undefined) return this.opts.audit.query(q);
+    // A user no longer in Mosaic keeps their events, queryable by the id the trail holds.
+    const user = await findUser(this.api, q.user).then((f) => f.user.user_id, (e: TacError) => {
+      if (e.code === 'not_found') return q.user!.trim();
+      throw e;
+    });
+    return this.opts.audit.query({ ...q, user });
   }
 
   addUser = no('adding users', 'tac users add');

@@ -1,7 +1,5 @@
 import { keyFilePath } from '../../../store/paths.js';
-import { connect, localActor } from '../../backend-factory.js';
-import { TacError } from '../../../core/errors.js';
-import { remoteCredentials } from '../../remote-credentials.js';
+import { connect, credentials, localActor } from '../../backend-factory.js';
 import type { Handler } from '../../spec.js';
 import { resolveTarget } from '../../target.js';
 
@@ -12,11 +10,7 @@ export const run: Handler = async (ctx) => {
     if (ctx.globals.json) return ctx.json(info);
     return ctx.record([['backend', 'local database'], ['profile', info.profile], ['database', info.database], ['key file', info.keyFile], ['actor', info.actor], ['access', 'full (local)']]);
   }
-  const creds = await remoteCredentials(ctx, target);
-  if (!creds) {
-    const provider = target.provider === 'tac' ? '' : ` --provider ${target.provider}`;
-    throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login${provider} --server ${target.server}`);
-  }
+  const creds = await credentials(ctx, target);
   const backend = await connect(ctx, target, creds);
   const who = await backend.identity().finally(() => backend.close());
   const secretStorage = creds.source === 'environment' ? 'environment (TAC_CLIENT_SECRET)' : creds.source.kind === 'keychain' ? 'keychain' : `file:${creds.source.where}`;
