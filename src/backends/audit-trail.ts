@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalid } from '../core/errors.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEvent } from '../core/types.js';
@@ -30,11 +30,28 @@ export class AuditTrail {
 
   append(row: AuditRow): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    appendFileSync(this.path, `${JSON.stringify(row)}\n`, { mode: 0o600 });
+    // After a torn last line (a crash mid-append) start a new one, so this row stays readable.
+    appendFileSync(this.path, `${this.endsMidLine() ? '\n' : ''}${JSON.stringify(row)}\n`, { mode: 0o600 });
     chmodSync(this.path, 0o600); // a file made by hand or another umask is made private again
   }
 
-  /** Newest first, like the database's trail; ids are line numbers. */
+  private endsMidLine(): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Newest first, like the database's trail; ids count the readable rows in the file (1 = oldest). */
   query(q: AuditFilter): AuditEvent[] {
     if (q.action !== undefined && !AUDIT_ACTIONS.includes(q.action as AuditAction)) throw invalid('--action', `must be one of ${AUDIT_ACTIONS.join(', ')}`);
     if (q.since !== undefined && Number.isNaN(Date.parse(q.since))) throw invalid('--since', 'is not a valid time');
