@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useMosaicFake } from './helpers/mosaic.js';
-import { describeRun, filesUnder, parseJsonLines, type RunResult } from './helpers/tac.js';
+import { describeRun, filesUnder, parseJsonLines, REPO_ROOT, type RunResult } from './helpers/tac.js';
 
 /** tac against Transmit Mosaic (the contract fake): login, whoami, users, generate, verify, what Mosaic does not offer, audit, secrets. */
 
@@ -184,5 +184,19 @@ describe('mosaic: users, generate, verify, audit', () => {
       for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toContain(code);
       for (const r of others) expect(r.stdout + r.stderr, describeRun(r)).not.toContain(code);
     }
+  });
+});
+
+describe('start-up', () => {
+  it('a local command does not load undici (the providers\' transport); a mosaic one does', async () => {
+    const c = client('startup');
+    const preload = { NODE_OPTIONS: `-r ${join(REPO_ROOT, 'test', 'fakes', 'record-modules.cjs')}` };
+    const local = await c.tac(['users', 'search', 'x'], { env: { ...preload, TAC_DB: join(c.dirs.data, 'tac', 'tac.db') } });
+    expect(local.code, describeRun(local)).toBe(0);
+    expect(local.stderr).toMatch(/^modules:/m);
+    expect(local.stderr).not.toContain('undici');
+    const remote = await c.tac(['users', 'show', 'alice'], { env: { ...preload, TAC_PROVIDER: 'mosaic', TAC_SERVER: fake().url, TAC_CLIENT_ID: fake().clientId, TAC_CLIENT_SECRET: fake().clientSecret } });
+    expect(remote.code, describeRun(remote)).toBe(0);
+    expect(remote.stderr).toContain('"undici"');
   });
 });
