@@ -91,6 +91,9 @@ describe('mosaic: CI without login', () => {
     expect(badToken.code).toBe(3);
     const wrong = await c.tac(['users', 'show', 'bob'], { env: { ...env, TAC_CLIENT_SECRET: 'nope' } });
     expect(wrong.code).toBe(4);
+    const plainToken = await c.tac(['users', 'show', 'bob'], { env: { ...env, TAC_TOKEN_URL: 'http://login.example.com/oidc/token' } });
+    expect(plainToken.code).toBe(2);
+    expect(line(plainToken)).toBe('error: --token-url: refusing to send credentials over plain http:// to login.example.com; use https:// (or --insecure on a trusted network)\n');
     const noServer = await c.tac(['users', 'show', 'bob'], { env: { TAC_PROVIDER: 'mosaic' } });
     expect(noServer.code).toBe(2);
     expect(line(noServer)).toContain('TAC_PROVIDER=mosaic needs TAC_SERVER');

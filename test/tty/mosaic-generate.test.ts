@@ -56,4 +56,13 @@ describe('tac generate on a terminal, on Mosaic', { timeout: 60_000 }, () => {
     expect(code, screen).toBe(0);
     expect(screen).toMatch(/Expires\s+\d{4}-\d\d-\d\dT[\d:.]+Z \(in 15m\)/);
   });
+
+  it('says so on the terminal while it waits out a rate limit, then shows the code', async () => {
+    await fake.fail(429, { path: '/cis/v1/auth/otp/send', retryAfter: 1 });
+    tmux.start({ args: ['generate', '--user', 'bob', '--verified-by', 'callback'], env });
+    const { code, screen } = await tmux.waitForExit();
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('mosaic is limiting requests; trying again in 1 s…');
+    expect(screen).toMatch(/will not be shown again/);
+  });
 });

@@ -29,7 +29,7 @@ export class MosaicApi {
   constructor(private readonly opts: ProviderOptions) {
     const base = parseServerUrl(opts.serverUrl, opts.insecure);
     // The token URL may be another host (a regional tenant); it obeys the same loopback rule.
-    parseServerUrl(opts.tokenUrl, opts.insecure);
+    parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
     this.http = new HttpTransport(base, {
       timeouts: opts.timeouts, service: PROVIDER, rateLimit: { retries: 3, maxWaitMs: 30_000, onWait: opts.onRateLimitWait },
     });

@@ -73,7 +73,7 @@ export const run: Handler = async (ctx, { opts }) => {
 function loginTokenUrl(value: string | undefined, provider: ProviderName, insecure: boolean): string | undefined {
   if (value === undefined) return undefined;
   if (provider === 'tac') throw usageError('--token-url applies to an identity provider (e.g. --provider mosaic); tac serve has its own', '--token-url');
-  parseServerUrl(value, insecure);
+  parseServerUrl(value, insecure, '--token-url');
   return value;
 }
 
