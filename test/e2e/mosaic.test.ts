@@ -119,7 +119,8 @@ describe('mosaic: users, generate, verify, audit', () => {
     const c = client('verify');
     ok(await c.login());
     const code = (await c.tac(['generate', '--user', 'bob', '--verified-by', 'callback'])).stdout.trim();
-    const v = await c.tac(['verify', '--user', 'bob@example.com'], { stdin: `${code}\n` });
+    // As read out in groups of four: the spaces are not part of the code.
+    const v = await c.tac(['verify', '--user', 'bob@example.com'], { stdin: `${code.slice(0, 4)} ${code.slice(4)}\n` });
     ok(v);
     expect(v.stdout).toBe('valid\n');
     const again = await c.tac(['verify', '--user', 'bob', '--json'], { stdin: `${code}\n` });

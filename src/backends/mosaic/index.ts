@@ -79,7 +79,8 @@ export class MosaicBackend implements ConnectedBackend {
       return { valid: false, reason: 'unknown_user' };
     }
     const { user, type, identifier } = found;
-    const body = { passcode: code.trim(), identifier_type: type, identifier };
+    // Read out in groups ("1234 56"), typed with spaces or dashes: Mosaic's codes have neither.
+    const body = { passcode: code.replace(/[\s-]+/g, ''), identifier_type: type, identifier };
     try {
       // The lookup just proved the token, so a 401 here is about the passcode: never sent twice,
       // which would count a second failed attempt towards Mosaic's lockout.
