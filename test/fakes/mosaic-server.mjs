@@ -10,8 +10,10 @@
 // Shapes, from Transmit's documentation (cited per route below):
 //  - token: developer.transmitsecurity.com/guides/user/retrieve_client_tokens/ and
 //    TransmitSecurity/ciam-expressjs-vanilla-samples shared/token.js
-//  - users: developer.transmitsecurity.com/openapi/user/user.openapi ("Get user by ID/email/username",
-//    "Get users" with a SCIM `search`), responses wrapped in `result`
+//  - users: developer.transmitsecurity.com/openapi/user/user.openapi (getUserById, getUserByEmail,
+//    getUserByUsername, getUserByIdentifier, getUsers with search_prefix/page_limit), responses
+//    wrapped in `result`, errors {message, error_code}; its OpenAPI file is mirrored in
+//    github.com/api-evangelist/transmit-security openapi/transmit-security-identity-management-openapi.yml
 //  - otp/send, otp/authenticate: developer.transmitsecurity.com/openapi/user/backend-one-time-login/
 //    and ../shared/seeds/mosaic-journey-temp-code.md (step 6)
 // It REJECTS what the docs do not describe (wrong content type, missing or extra fields, unknown
@@ -49,7 +51,9 @@ const send = (res, status, body, headers = {}) => {
   res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req-${randomBytes(6).toString('hex')}`, ...headers });
   res.end(body === undefined ? '' : JSON.stringify(body));
 };
-const bad = (res, message) => send(res, 400, { message, error_code: 400 });
+// BadRequestHttpError has `message` as an array; NotFound/Forbidden/401 as a string.
+const bad = (res, message) => send(res, 400, { message: Array.isArray(message) ? message : [message], error_code: 400 });
+const fail = (res, status, message) => send(res, status, { message, error_code: status });
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -81,7 +85,7 @@ function authorized(req, res) {
   const m = /^Bearer ([A-Za-z0-9_-]+)$/.exec(req.headers.authorization || '');
   const exp = m && tokens.get(m[1]);
   if (!exp || exp <= Date.now()) {
-    send(res, 401, { message: m ? 'Token expired or unknown' : 'Missing bearer token' });
+    fail(res, 401, m ? 'Token expired or unknown' : 'Missing bearer token');
     return false;
   }
   return true;
@@ -94,18 +98,6 @@ function findBy(type, value) {
   if (type === 'username') return users.find((u) => u.username === value);
   if (type === 'email') return users.find((u) => u.email?.value === value.toLowerCase());
   return users.find((u) => u.phone_number?.value === value);
-}
-
-/** The SCIM subset tac sends: `field eq|sw "value"` joined by ` or `. Anything else is a 400. */
-function scimMatch(expr) {
-  const FIELDS = { username: (u) => u.username, 'email.value': (u) => u.email?.value, 'phone_number.value': (u) => u.phone_number?.value };
-  const terms = expr.split(' or ').map((t) => /^([a-z_.]+) (eq|sw) "((?:[^"\\]|\\.)*)"$/.exec(t.trim()));
-  if (terms.some((t) => !t || !FIELDS[t[1]])) return undefined;
-  return (u) => terms.some(([, f, op, raw]) => {
-    const v = FIELDS[f](u);
-    const want = raw.replace(/\\(.)/g, '$1');
-    return typeof v === 'string' && (op === 'eq' ? v === want : v.startsWith(want));
-  });
 }
 
 async function api(req, res, url, text) {
@@ -122,26 +114,37 @@ async function api(req, res, url, text) {
     tokens.set(token, Date.now() + TOKEN_TTL * 1000);
     return send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: TOKEN_TTL });
   }
-  if (!path.startsWith('/cis/v1/')) return send(res, 404, { message: 'Not found' });
+  if (!path.startsWith('/cis/v1/')) return fail(res, 404, 'Not found');
   if (!authorized(req, res)) return;
 
   let m;
+  const q = url.searchParams;
+  // getUsers: search_prefix matches the start of the primary email or phone number.
   if (req.method === 'GET' && path === '/cis/v1/users') {
-    const search = url.searchParams.get('search');
-    const extra = [...url.searchParams.keys()].filter((k) => k !== 'search');
-    if (extra.length) return bad(res, `unexpected query ${extra.join(', ')}`);
-    const match = search === null ? () => true : scimMatch(search);
-    if (!match) return bad(res, 'Invalid search expression');
-    const result = users.filter(match);
-    return send(res, 200, { result, total_count: result.length });
+    const extra = [...q.keys()].filter((k) => !['search_prefix', 'page_limit', 'page_offset', 'sort_field', 'sort_order'].includes(k));
+    if (extra.length) return bad(res, `unexpected query ${extra.join(', ')} (the fake does not evaluate SCIM search)`);
+    const limit = q.has('page_limit') ? Number(q.get('page_limit')) : 5000;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 5000) return bad(res, 'page_limit must be at most 5000');
+    const prefix = q.get('search_prefix');
+    const all = prefix === null ? users : users.filter((u) => u.email?.value.startsWith(prefix) || u.phone_number?.value.startsWith(prefix));
+    return send(res, 200, { total_count: all.length, page_info: { has_next_page: all.length > limit, has_previous_page: false }, result: all.slice(0, limit) });
+  }
+  // getUserByIdentifier: identifier_name is email, phoneNumber, username, externalUserId (or custom).
+  if (req.method === 'GET' && path === '/cis/v1/users/identifier') {
+    const keys = [...q.keys()].sort().join(',');
+    if (keys !== 'identifier_name,identifier_value') return bad(res, 'identifier_name and identifier_value are required, nothing else');
+    const type = { email: 'email', phoneNumber: 'phone_number', username: 'username' }[q.get('identifier_name')];
+    if (!type) return bad(res, `unknown identifier_name ${q.get('identifier_name')}`);
+    const u = findBy(type, q.get('identifier_value'));
+    return u ? send(res, 200, { result: u }) : fail(res, 404, 'User not found');
   }
   if (req.method === 'GET' && (m = /^\/cis\/v1\/users\/(email|username)\/([^/]+)$/.exec(path))) {
     const u = findBy(m[1], decodeURIComponent(m[2]));
-    return u ? send(res, 200, { result: u }) : send(res, 404, { message: 'User not found' });
+    return u ? send(res, 200, { result: u }) : fail(res, 404, 'User not found');
   }
   if (req.method === 'GET' && (m = /^\/cis\/v1\/users\/([^/]+)$/.exec(path))) {
     const u = findBy('user_id', decodeURIComponent(m[1]));
-    return u ? send(res, 200, { result: u }) : send(res, 404, { message: 'User not found' });
+    return u ? send(res, 200, { result: u }) : fail(res, 404, 'User not found');
   }
   if (req.method === 'POST' && path === '/cis/v1/auth/otp/send') {
     const b = jsonBody(req, res, text, ['channel', 'identifier_type', 'identifier'], ['expires_in']);
@@ -151,7 +154,7 @@ async function api(req, res, url, text) {
     if (typeof b.identifier !== 'string' || !b.identifier) return bad(res, ['identifier must be a non-empty string']);
     if (b.expires_in !== undefined && !(Number.isInteger(b.expires_in) && b.expires_in > 0)) return bad(res, ['expires_in must be a positive integer (seconds)']);
     const u = findBy(b.identifier_type, b.identifier);
-    if (!u) return send(res, 404, { message: 'User not found' });
+    if (!u) return fail(res, 404, 'User not found');
     if (u.status === 'Disabled') return bad(res, 'User is disabled');
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     codes.set(u.user_id, { code, expiresAt: Date.now() + (b.expires_in ?? DEFAULT_EXPIRES_IN) * 1000, failed: 0 });
@@ -173,7 +176,7 @@ async function api(req, res, url, text) {
       token_type: 'Bearer', expires_in: 3600, session_id: randomBytes(8).toString('hex'),
     });
   }
-  return send(res, 404, { message: 'Not found' });
+  return fail(res, 404, 'Not found');
 }
 
 function control(req, res, url, text) {
@@ -203,7 +206,7 @@ const server = createServer(async (req, res) => {
   if (f) {
     f.times--;
     const messages = { 401: 'Unauthorized', 403: 'Forbidden resource', 404: 'User not found', 429: 'Too many requests' };
-    return send(res, f.status, { message: messages[f.status] ?? 'Internal server error' }, f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {});
+    return send(res, f.status, { message: messages[f.status] ?? 'Internal server error', error_code: f.status }, f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {});
   }
   try {
     await api(req, res, url, text);

@@ -52,7 +52,7 @@ describe('Mosaic fake: API', () => {
     expect((await post('/cis/v1/auth/otp/authenticate', { passcode: code, identifier_type: 'email', identifier: 'alice@example.com' })).status).toBe(400);
   });
 
-  it('refuses a missing, unknown or expired bearer token; rejects search expressions it does not know', async () => {
+  it('refuses a missing, unknown or expired bearer token; answers the documented lookups and rejects other queries', async () => {
     expect((await fetch(`${fake.url}/cis/v1/users/x7k2mq9alice`)).status).toBe(401);
     expect((await fetch(`${fake.url}/cis/v1/users/x7k2mq9alice`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
     const auth = { headers: { authorization: `Bearer ${token}` } };
@@ -60,6 +60,14 @@ describe('Mosaic fake: API', () => {
     expect((await fetch(`${fake.url}/cis/v1/users?q=alice`, auth)).status).toBe(400);
     const byEmail = (await (await fetch(`${fake.url}/cis/v1/users/email/alice%40example.com`, auth)).json()) as { result: { user_id: string } };
     expect(byEmail.result.user_id).toBe('x7k2mq9alice');
+    const byPhone = await fetch(`${fake.url}/cis/v1/users/identifier?identifier_name=phoneNumber&identifier_value=%2B15550101010`, auth);
+    expect(((await byPhone.json()) as { result: { user_id: string } }).result.user_id).toBe('x7k2mq9alice');
+    expect((await fetch(`${fake.url}/cis/v1/users/identifier?identifier_name=phone&identifier_value=%2B15550101010`, auth)).status).toBe(400);
+    const page = (await (await fetch(`${fake.url}/cis/v1/users?search_prefix=bob&page_limit=10`, auth)).json()) as { total_count: number; page_info: unknown; result: unknown[] };
+    expect(page).toMatchObject({ total_count: 1, page_info: { has_next_page: false, has_previous_page: false } });
+    expect((await fetch(`${fake.url}/cis/v1/users?page_limit=9999`, auth)).status).toBe(400);
+    const missing = await fetch(`${fake.url}/cis/v1/users/nobody`, auth);
+    expect(await missing.json()).toEqual({ message: 'User not found', error_code: 404 });
     await fake.expireTokens();
     expect((await fetch(`${fake.url}/cis/v1/users/x7k2mq9alice`, auth)).status).toBe(401);
   });

@@ -5,7 +5,7 @@ import type { AuditFilter, ConnectedBackend, Identity } from '../backend.js';
 import type { ProviderOptions } from '../providers.js';
 import { unsupported } from '../unsupported.js';
 import { MosaicApi } from './api.js';
-import { findUser, searchFilter, toDetails, toSummary, toUserView, type MosaicUser } from './users.js';
+import { findUser, searchQuery, toDetails, toSummary, toUserView, type MosaicUser } from './users.js';
 
 const NAME = 'mosaic';
 const PORTAL = 'use the Mosaic Admin Portal';
@@ -41,9 +41,9 @@ export class MosaicBackend implements ConnectedBackend {
 
   async searchUsers(query: string, opts: { guestsOnly?: boolean; limit?: number } = {}): Promise<UserView[]> {
     if (opts.guestsOnly) return no('guest users', 'tac users search --guests')();
-    const path = `cis/v1/users${query.trim() ? `?search=${encodeURIComponent(searchFilter(query))}` : ''}`;
-    const found = await this.api.call<{ result: MosaicUser[] }>('GET', path, 'searching users');
-    return found.result.slice(0, opts.limit ?? 100).map(toUserView);
+    const limit = opts.limit ?? 100;
+    const found = await this.api.call<{ result: MosaicUser[] }>('GET', `cis/v1/users?${searchQuery(query, limit)}`, 'searching users');
+    return found.result.slice(0, limit).map(toUserView);
   }
 
   /** POST /cis/v1/auth/otp/send {channel:"direct", identifier_type, identifier, expires_in} → {code} (seed: mosaic-journey-temp-code.md, step 6). */

@@ -1,11 +1,12 @@
-import { TacError } from '../../core/errors.js';
 import { detectUserRef } from '../../core/users.js';
 import type { UserDetailsView, UserSummaryView, UserView } from '../../core/types.js';
 import type { MosaicApi } from './api.js';
 
 /**
- * A Mosaic user as GET /cis/v1/users/... returns it inside `result` (Transmit: Users API,
- * /openapi/user/user.openapi): identifiers are objects with a `value`, times are epoch ms.
+ * A Mosaic user (ApiUser) as GET /cis/v1/users/... returns it inside `result` (Transmit: Users
+ * API, /openapi/user/user.openapi; its OpenAPI file is mirrored in api-evangelist/transmit-security
+ * openapi/transmit-security-identity-management-openapi.yml): identifiers are objects with a
+ * `value`, `status` is Active, Disabled or Pending, times are epoch ms.
  */
 export interface MosaicUser {
   user_id: string;
@@ -49,7 +50,6 @@ export const toSummary = (u: MosaicUser): UserSummaryView => {
   return { id: v.id, username: v.username, email: v.email, name: v.name, guest: null };
 };
 
-const q = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 const seg = encodeURIComponent;
 
 /**
@@ -63,16 +63,13 @@ export async function findUser(api: MosaicApi, ref: string): Promise<{ user: Mos
   const get = (path: string) => api.call<{ result: MosaicUser }>('GET', path, 'looking up the user', undefined, { notFound }).then((x) => x.result);
   switch (r.kind) {
     case 'email':
-      // Transmit: GET /v1/users/email/{email} ("Get user by email").
+      // getUserByEmail: GET /v1/users/email/{email}, the primary email.
       return { user: await get(`cis/v1/users/email/${seg(r.value)}`), type: 'email', identifier: r.value };
-    case 'phone': {
-      // No documented by-phone path (the old one is deprecated): a SCIM search on the number.
-      const found = await api.call<{ result: MosaicUser[] }>('GET', `cis/v1/users?search=${seg(`phone_number.value eq ${q(r.value)}`)}`, 'looking up the user');
-      const user = found.result[0];
-      if (!user) throw new TacError('not_found', notFound);
-      return { user, type: 'phone_number', identifier: r.value };
-    }
+    case 'phone':
+      // getUserByIdentifier (the by-phone path is deprecated): identifier_name phoneNumber, E.164.
+      return { user: await get(`cis/v1/users/identifier?identifier_name=phoneNumber&identifier_value=${seg(r.value)}`), type: 'phone_number', identifier: r.value };
     default:
+      // getUserByUsername, then getUserById.
       try {
         return { user: await get(`cis/v1/users/username/${seg(r.value)}`), type: 'username', identifier: r.value };
       } catch (e) {
@@ -82,8 +79,12 @@ export async function findUser(api: MosaicApi, ref: string): Promise<{ user: Mos
   }
 }
 
-/** `users search TERM` as a SCIM filter: prefix of username or email, or an email exactly. */
-export function searchFilter(term: string): string {
+/**
+ * `users search TERM` as getUsers' `search_prefix`: users whose primary email or phone number
+ * starts with TERM (Mosaic's own prefix search; a username is not searched, `users show` finds it).
+ * `page_limit` is at most 5000.
+ */
+export function searchQuery(term: string, limit: number): string {
   const t = term.trim();
-  return t.includes('@') ? `email.value eq ${q(t.toLowerCase())}` : `username sw ${q(t)} or email.value sw ${q(t.toLowerCase())}`;
+  return `page_limit=${Math.min(limit, 5000)}${t ? `&search_prefix=${seg(t.includes('@') ? t.toLowerCase() : t)}` : ''}`;
 }
