@@ -131,6 +131,20 @@ describe('mosaic: users, generate, verify, audit', () => {
     expect(nobody.stdout).toBe('invalid\tunknown_user\n');
   });
 
+  it('after 3 wrong codes Mosaic locks the code (auth_locked): locked_out, even for the right one; a user not active cannot get a code (exit 5)', async () => {
+    const c = client('lock');
+    ok(await c.login());
+    const code = (await c.tac(['generate', '--user', 'alice', '--verified-by', 'callback'])).stdout.trim();
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i++) expect((await c.tac(['verify', '--user', 'alice'], { stdin: `${wrong}\n` })).stdout).toBe('invalid\tinvalid_code\n');
+    const locked = await c.tac(['verify', '--user', 'alice', '--json'], { stdin: `${code}\n` });
+    expect(locked.code).toBe(6);
+    expect(JSON.parse(locked.stdout)).toEqual({ valid: false, reason: 'locked_out' });
+    const carol = await c.tac(['generate', '--user', 'carol@example.com', '--verified-by', 'callback']);
+    expect(carol.code, describeRun(carol)).toBe(5);
+    expect(carol.stderr).toBe('error: user "carol@example.com" is not active in mosaic (disabled or pending) and cannot receive a temp code\n');
+  });
+
   it('what Mosaic does not offer: one line each, exit 5', async () => {
     const c = client('unsupported');
     ok(await c.login());

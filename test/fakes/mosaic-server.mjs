@@ -15,7 +15,11 @@
 //    wrapped in `result`, errors {message, error_code}; its OpenAPI file is mirrored in
 //    github.com/api-evangelist/transmit-security openapi/transmit-security-identity-management-openapi.yml
 //  - otp/send, otp/authenticate: developer.transmitsecurity.com/openapi/user/backend-one-time-login/
-//    and ../shared/seeds/mosaic-journey-temp-code.md (step 6)
+//    (sendOTP, authenticateOTP; mirrored in api-evangelist/transmit-security
+//    openapi/_original/transmit-security-backend-authentication-openapi.yml) and the temp code guide
+//    (../shared/seeds/mosaic-journey-temp-code.md, step 6). The two disagree on `expires_in`: the
+//    guide says seconds (its example is 600), the OpenAPI file minutes; the fake takes seconds, as
+//    the guide for temp codes and tac do.
 // It REJECTS what the docs do not describe (wrong content type, missing or extra fields, unknown
 // identifier_type, missing/unknown/expired bearer token) with 400/401, rather than echoing.
 //
@@ -53,7 +57,7 @@ const send = (res, status, body, headers = {}) => {
 };
 // BadRequestHttpError has `message` as an array; NotFound/Forbidden/401 as a string.
 const bad = (res, message) => send(res, 400, { message: Array.isArray(message) ? message : [message], error_code: 400 });
-const fail = (res, status, message) => send(res, status, { message, error_code: status });
+const fail = (res, status, message, errorCode = status) => send(res, status, { message, error_code: errorCode });
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -147,28 +151,36 @@ async function api(req, res, url, text) {
     return u ? send(res, 200, { result: u }) : fail(res, 404, 'User not found');
   }
   if (req.method === 'POST' && path === '/cis/v1/auth/otp/send') {
-    const b = jsonBody(req, res, text, ['channel', 'identifier_type', 'identifier'], ['expires_in']);
+    const b = jsonBody(req, res, text, ['channel', 'identifier_type', 'identifier'], [
+      'expires_in', 'device_id', 'email_content', 'custom_sms_input', 'approval_data', 'custom_email', 'custom_phone_number', 'client_attributes', 'generate_request_id',
+    ]);
     if (!b) return;
-    if (b.channel !== 'direct') return bad(res, 'channel must be direct for a temp code');
+    if (!['sms', 'email', 'direct'].includes(b.channel)) return bad(res, 'channel must be one of sms, email, direct');
+    if (b.channel !== 'direct') return bad(res, 'the fake only returns codes directly (channel direct), as for a temp code');
     if (!IDENTIFIER_TYPES.includes(b.identifier_type)) return bad(res, [`identifier_type must be one of ${IDENTIFIER_TYPES.join(', ')}`]);
     if (typeof b.identifier !== 'string' || !b.identifier) return bad(res, ['identifier must be a non-empty string']);
     if (b.expires_in !== undefined && !(Number.isInteger(b.expires_in) && b.expires_in > 0)) return bad(res, ['expires_in must be a positive integer (seconds)']);
     const u = findBy(b.identifier_type, b.identifier);
-    if (!u) return fail(res, 404, 'User not found');
-    if (u.status === 'Disabled') return bad(res, 'User is disabled');
+    if (!u) return fail(res, 404, 'User not found', 'user_not_found');
+    if (u.status !== 'Active') return fail(res, 403, 'User is not active', 'user_not_active');
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     codes.set(u.user_id, { code, expiresAt: Date.now() + (b.expires_in ?? DEFAULT_EXPIRES_IN) * 1000, failed: 0 });
-    return send(res, 200, { code });
+    return send(res, 200, { message: 'OTP sent', code });
   }
   if (req.method === 'POST' && path === '/cis/v1/auth/otp/authenticate') {
-    const b = jsonBody(req, res, text, ['passcode', 'identifier_type', 'identifier']);
+    const b = jsonBody(req, res, text, ['passcode', 'identifier_type', 'identifier'], [
+      'resource', 'claims', 'org_id', 'client_attributes', 'device_id', 'session_id', 'request_id',
+    ]);
     if (!b) return;
     if (!IDENTIFIER_TYPES.includes(b.identifier_type)) return bad(res, [`identifier_type must be one of ${IDENTIFIER_TYPES.join(', ')}`]);
     const u = findBy(b.identifier_type, b.identifier);
     const c = u && codes.get(u.user_id);
-    if (!c || c.expiresAt <= Date.now() || c.failed >= MAX_FAILED || c.code !== b.passcode) {
+    // authenticateOTP's documented refusals: 400 auth_invalid_credentials / auth_otp_passcode_expired, 403 auth_locked.
+    if (c && c.failed >= MAX_FAILED) return fail(res, 403, 'One time code invalid due to multiple failed attempts', 'auth_locked');
+    if (c && c.code === b.passcode && c.expiresAt <= Date.now()) return fail(res, 400, 'Passcode expired', 'auth_otp_passcode_expired');
+    if (!c || c.code !== b.passcode) {
       if (c) c.failed++;
-      return bad(res, 'Invalid passcode');
+      return fail(res, 400, 'Invalid credentials', 'auth_invalid_credentials');
     }
     codes.delete(u.user_id); // one sign-in per code
     return send(res, 200, {

@@ -34,14 +34,18 @@ describe('Mosaic fake: API', () => {
   const send = { channel: 'direct', identifier_type: 'username', identifier: 'alice' };
 
   it('otp/send refuses a wrong content type, missing or extra fields, an unknown identifier_type or channel, a bad expires_in', async () => {
-    expect((await post('/cis/v1/auth/otp/send', send)).status).toBe(200);
+    const sent = await post('/cis/v1/auth/otp/send', { ...send, device_id: 'desk-1' }); // a documented optional field
+    expect(sent.status).toBe(200);
+    expect(Object.keys((await sent.json()) as object).sort()).toEqual(['code', 'message']);
     expect((await post('/cis/v1/auth/otp/send', send, { 'content-type': 'text/plain' })).status).toBe(400);
     expect((await post('/cis/v1/auth/otp/send', { channel: 'direct', identifier: 'alice' })).status).toBe(400);
     expect((await post('/cis/v1/auth/otp/send', { ...send, ttl: 5 })).status).toBe(400);
     expect((await post('/cis/v1/auth/otp/send', { ...send, identifier_type: 'login' })).status).toBe(400);
     expect((await post('/cis/v1/auth/otp/send', { ...send, channel: 'sms' })).status).toBe(400);
     expect((await post('/cis/v1/auth/otp/send', { ...send, expires_in: '600' })).status).toBe(400);
-    expect((await post('/cis/v1/auth/otp/send', { ...send, identifier: 'nobody' })).status).toBe(404);
+    const nobody = await post('/cis/v1/auth/otp/send', { ...send, identifier: 'nobody' });
+    expect(nobody.status).toBe(404);
+    expect(await nobody.json()).toEqual({ message: 'User not found', error_code: 'user_not_found' });
   });
 
   it('holds the codes it issued: authenticate takes exactly {passcode, identifier_type, identifier} and the code once', async () => {

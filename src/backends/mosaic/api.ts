@@ -81,8 +81,17 @@ export class MosaicApi {
     throw this.error(res, what, opts);
   }
 
-  /** One line per failure, by status: Mosaic publishes no error codes, only `message`. */
+  /**
+   * One line per failure, by status. Mosaic's `error_code` (a number, or for the one-time login API
+   * a name such as user_not_active or auth_locked) is kept in `details.providerCode` for callers.
+   */
   error(res: HttpResponse, what: string, opts: CallOptions): TacError {
+    const e = this.errorByStatus(res, what, opts);
+    const code = (parseJson(res) as { error_code?: unknown } | undefined)?.error_code;
+    return typeof code === 'string' ? new TacError(e.code, e.message, { details: { providerCode: code } }) : e;
+  }
+
+  private errorByStatus(res: HttpResponse, what: string, opts: CallOptions): TacError {
     const at = `${PROVIDER} at ${this.location}`;
     const id = requestId(res);
     switch (true) {

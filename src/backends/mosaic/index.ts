@@ -53,8 +53,14 @@ export class MosaicBackend implements ConnectedBackend {
     this.checkAttestation(input);
     const { user, type, identifier } = await findUser(this.api, input.user);
     const at = this.now();
+    // expires_in in seconds, as the temp code guide says and shows (600); Mosaic's OpenAPI file
+    // describes it as minutes. The guide is followed; README says to check the first expiry.
     const body = { channel: 'direct', identifier_type: type, identifier, ...(input.ttl !== undefined ? { expires_in: input.ttl * 60 } : {}) };
-    const sent = await this.api.call<{ code?: unknown }>('POST', 'cis/v1/auth/otp/send', 'issuing a temp code', body, { notFound: `user "${input.user}" not found in mosaic` });
+    const sent = await this.api.call<{ code?: unknown }>('POST', 'cis/v1/auth/otp/send', 'issuing a temp code', body, { notFound: `user "${input.user}" not found in mosaic` })
+      .catch((e: TacError) => {
+        if (providerCode(e) !== 'user_not_active') throw e;
+        throw new TacError('policy_violation', `user "${input.user}" is not active in mosaic (disabled or pending) and cannot receive a temp code`);
+      });
     if (typeof sent.code !== 'string' || !sent.code) throw new TacError('internal', `${NAME} answered the temp code request without a code`);
     this.record({
       action: 'tac.generated', user: user.user_id, verifiedBy: input.verifiedBy ?? null, reason: input.reason ?? null,
@@ -86,10 +92,14 @@ export class MosaicBackend implements ConnectedBackend {
       // which would count a second failed attempt towards Mosaic's lockout.
       await this.api.call('POST', 'cis/v1/auth/otp/authenticate', 'checking the code', body, { renewOn401: false });
     } catch (e) {
-      // Mosaic answers a wrong, expired or used code with a 4xx and no code to tell them apart.
-      if (!(e instanceof TacError) || !['invalid_value', 'not_found', 'unauthenticated'].includes(e.code)) throw e;
-      this.record({ action: 'tac.verify_failed', outcome: 'failure', user: user.user_id, reason: 'invalid_code' });
-      return { valid: false, reason: 'invalid_code' };
+      // authenticateOTP refuses with 400 auth_invalid_credentials or auth_otp_passcode_expired, or
+      // 403 auth_locked after too many failures; a used code is simply no longer valid.
+      if (!(e instanceof TacError) || !['invalid_value', 'not_found', 'unauthenticated', 'forbidden'].includes(e.code)) throw e;
+      const code = providerCode(e);
+      if (e.code === 'forbidden' && code !== 'auth_locked') throw e;
+      const reason = code === 'auth_locked' ? 'locked_out' : code === 'auth_otp_passcode_expired' ? 'expired' : 'invalid_code';
+      this.record({ action: 'tac.verify_failed', outcome: 'failure', user: user.user_id, reason });
+      return { valid: false, reason };
     }
     this.record({ action: 'tac.verified', user: user.user_id });
     return { valid: true, user: toSummary(user), tac: null };
@@ -141,5 +151,7 @@ export class MosaicBackend implements ConnectedBackend {
     });
   }
 }
+
+const providerCode = (e: TacError): unknown => e.details?.providerCode;
 
 export const open = (opts: ProviderOptions): ConnectedBackend => new MosaicBackend(opts);
