@@ -19,9 +19,12 @@ export interface ImportRow<T> {
 
 /**
  * What every command calls. Async and plain data in and out, so that the local backend (core +
- * SQLite in this process) and the remote backend (HTTP to `tac serve`) are interchangeable.
+ * SQLite in this process), the remote backend (HTTP to `tac serve`) and the identity providers
+ * (src/backends/<provider>/) are interchangeable: commands never ask which one they have. A
+ * provider without an operation rejects it with the `unsupported` error (see unsupported.ts).
  */
 export interface Backend {
+  /** 'remote': over HTTP (tac serve or a provider). */
   readonly kind: 'local' | 'remote';
   /** The database path or server URL, for messages. */
   readonly location: string;
