@@ -32,6 +32,10 @@ describe('mosaic: errors', () => {
     const r = await c.tac(['generate', '--user', 'alice', '--verified-by', 'callback']);
     expect(r.code, describeRun(r)).toBe(4);
     expect(line(r)).toContain('refused issuing a temp code: Forbidden resource: the app needs the management permission for it');
+    await fake().fail(403, { path: '/cis/v1/auth/otp/send' });
+    const debug = await c.tac(['generate', '--user', 'alice', '--verified-by', 'callback', '--debug']);
+    expect(debug.code).toBe(4);
+    expect(debug.stderr).toMatch(/^error: .*\nrequest id: req-[0-9a-f]+\n$/);
     await fake().fail(404, { path: '/cis/v1/auth/otp/send' });
     const gone = await c.tac(['generate', '--user', 'alice', '--verified-by', 'callback']);
     expect(gone.code).toBe(3);

@@ -83,12 +83,14 @@ export class MosaicApi {
 
   /**
    * One line per failure, by status. Mosaic's `error_code` (a number, or for the one-time login API
-   * a name such as user_not_active or auth_locked) is kept in `details.providerCode` for callers.
+   * a name such as user_not_active or auth_locked) is kept in `details.providerCode` for callers,
+   * and its request id in `details.requestId` (--debug prints it).
    */
   error(res: HttpResponse, what: string, opts: CallOptions): TacError {
     const e = this.errorByStatus(res, what, opts);
     const code = (parseJson(res) as { error_code?: unknown } | undefined)?.error_code;
-    return typeof code === 'string' ? new TacError(e.code, e.message, { details: { providerCode: code } }) : e;
+    const id = requestId(res);
+    return new TacError(e.code, e.message, { details: { ...(typeof code === 'string' ? { providerCode: code } : {}), ...(id ? { requestId: id } : {}) } });
   }
 
   private errorByStatus(res: HttpResponse, what: string, opts: CallOptions): TacError {
