@@ -31,6 +31,9 @@ describe('mosaic: login and whoami', () => {
     const list = await c.tac(['config', 'list']);
     expect(list.stdout).toBe(`*\tdefault\tmosaic\t${fake().url}\t${fake().clientId}\n`);
     expect((await c.tac(['config', 'get', 'require-attestation'])).stdout).toBe('true\n');
+    // Moving the profile to another server keeps it a mosaic profile.
+    expect((await c.tac(['config', 'set', 'server', `${fake().url}/`])).code).toBe(0);
+    expect((await c.tac(['config', 'list'])).stdout).toBe(`*\tdefault\tmosaic\t${fake().url}\t${fake().clientId}\n`);
     const out = await c.tac(['logout']);
     expect(out.code, describeRun(out)).toBe(0);
     expect(readFileSync(creds, 'utf8')).not.toContain(fake().clientSecret);
