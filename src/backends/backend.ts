@@ -1,7 +1,7 @@
 import type { Policy, PolicyPatch } from '../core/policy.js';
 import type {
-  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery,
-  User, UserDetails, UserImportResult, Verdict,
+  AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssuedTacView, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac,
+  TacListQuery, User, UserDetailsView, UserImportResult, UserView, VerdictView,
 } from '../core/types.js';
 
 export interface AuditFilter {
@@ -19,9 +19,12 @@ export interface ImportRow<T> {
 
 /**
  * What every command calls. Async and plain data in and out, so that the local backend (core +
- * SQLite in this process) and the remote backend (HTTP to `tac serve`) are interchangeable.
+ * SQLite in this process), the remote backend (HTTP to `tac serve`) and the identity providers
+ * (src/backends/<provider>/) are interchangeable: commands never ask which one they have. A
+ * provider without an operation rejects it with the `unsupported` error (see unsupported.ts).
  */
 export interface Backend {
+  /** 'remote': over HTTP (tac serve or a provider). */
   readonly kind: 'local' | 'remote';
   /** The database path or server URL, for messages. */
   readonly location: string;
@@ -29,17 +32,17 @@ export interface Backend {
   addUser(input: NewUserInput): Promise<User>;
   importUsers(rows: ImportRow<NewUserInput>[], onExisting: 'fail' | 'skip'): Promise<UserImportResult[]>;
   existingEmails(emails: string[]): Promise<{ email: string; guest: boolean; username: string }[]>;
-  searchUsers(query: string, opts?: { guestsOnly?: boolean; limit?: number }): Promise<User[]>;
-  showUser(ref: string): Promise<UserDetails>;
+  searchUsers(query: string, opts?: { guestsOnly?: boolean; limit?: number }): Promise<UserView[]>;
+  showUser(ref: string): Promise<UserDetailsView>;
   unlockUser(ref: string): Promise<User>;
   setUserDisabled(ref: string, disabled: boolean): Promise<User>;
   deleteUser(ref: string): Promise<User>;
 
-  issueTac(input: IssueInput): Promise<IssuedTac>;
+  issueTac(input: IssueInput): Promise<IssuedTacView>;
   listTacs(q: TacListQuery): Promise<ListedTac[]>;
   revokeTac(id: string): Promise<{ tac: Tac; changed: boolean }>;
   revokeUserTacs(ref: string): Promise<Tac[]>;
-  verify(ref: string, code: string): Promise<Verdict>;
+  verify(ref: string, code: string): Promise<VerdictView>;
 
   getPolicy(): Promise<Policy>;
   updatePolicy(patch: PolicyPatch): Promise<Policy>;
@@ -53,4 +56,21 @@ export interface Backend {
   purge(dryRun: boolean): Promise<PurgeResult>;
 
   close(): Promise<void>;
+}
+
+/** Who a remote backend's credentials act as: `tac whoami` and `tac login` show it. */
+export interface Identity {
+  provider: string;
+  clientId: string;
+  /** The agent's name and role on tac serve; null where a provider has no such notion. */
+  name: string | null;
+  role: string | null;
+  scopes: string[];
+  tokenExpiresAt: string;
+}
+
+/** A backend reached with client credentials: tac serve or an identity provider. */
+export interface ConnectedBackend extends Backend {
+  /** Proves the credentials with a real call and says whom they act as. */
+  identity(): Promise<Identity>;
 }

@@ -4,7 +4,10 @@ import { parseServerUrl } from './server-url.js';
 
 export { isLoopbackHost, parseServerUrl } from './server-url.js';
 
-/** Transport for the remote backend: one undici Agent, timeouts, retries and error mapping. */
+/**
+ * Transport for the remote backend and the identity providers: one undici Agent, timeouts,
+ * retries, rate-limit waits and error mapping.
+ */
 
 export interface Timeouts {
   /** TCP + TLS connect (default 5 s). */
@@ -22,6 +25,23 @@ export interface HttpResponse {
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** Waiting out HTTP 429 (providers): at most `retries` waits of at most `maxWaitMs` each. */
+export interface RateLimitRetry {
+  retries: number;
+  maxWaitMs: number;
+  /** Told before each wait, e.g. to say so on a terminal. */
+  onWait?: (seconds: number) => void;
+}
+
+/** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const v = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /** GET and DELETE are idempotent: safe to send again after a network error. POST never is here. */
 const IDEMPOTENT = new Set<Method>(['GET', 'DELETE']);
 
@@ -31,11 +51,18 @@ export class HttpTransport {
   private readonly connectMs: number;
   private readonly retries: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rateLimit: RateLimitRetry | undefined;
+  /** Who answers, for messages: "the tac server", "mosaic". */
+  readonly service: string;
 
   constructor(
     readonly base: URL,
-    opts: { timeouts?: Timeouts; ca?: string | Buffer; retries?: number; sleep?: (ms: number) => Promise<void> } = {},
+    opts: {
+      timeouts?: Timeouts; ca?: string | Buffer; retries?: number; sleep?: (ms: number) => Promise<void>; rateLimit?: RateLimitRetry; service?: string;
+    } = {},
   ) {
+    this.service = opts.service ?? 'the tac server';
+    this.rateLimit = opts.rateLimit;
     this.connectMs = opts.timeouts?.connectMs ?? 5_000;
     this.requestMs = opts.timeouts?.requestMs ?? 30_000;
     this.retries = opts.retries ?? 2;
@@ -52,9 +79,11 @@ export class HttpTransport {
     return this.base.href.replace(/\/$/, '');
   }
 
+  /** `path` is relative to the base URL, or an absolute URL (a provider's separate token endpoint). */
   async send(method: Method, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpResponse> {
-    const url = new URL(path.replace(/^\//, ''), this.base);
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.base);
     const attempts = IDEMPOTENT.has(method) ? this.retries + 1 : 1;
+    let waits = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await request(url, {
@@ -65,6 +94,17 @@ export class HttpTransport {
         // A server shutting down answers 503 before closing: an idempotent request may go again.
         if (res.statusCode === 503 && attempt < attempts) {
           await this.sleep(backoff(attempt));
+          continue;
+        }
+        // 429 means the request was refused, not processed (RFC 6585 §4): sending it again is safe
+        // for any method, POST included, once the server's Retry-After has passed. Bounded, so a
+        // long ban fails at once (exit 5) instead of hanging a help-desk call.
+        const wait = res.statusCode === 429 && this.rateLimit && waits < this.rateLimit.retries ? retryAfterMs(res.headers['retry-after']) ?? 1000 : undefined;
+        if (wait !== undefined && wait <= this.rateLimit!.maxWaitMs) {
+          waits++;
+          attempt--;
+          this.rateLimit!.onWait?.(Math.ceil(wait / 1000));
+          await this.sleep(wait);
           continue;
         }
         return { status: res.statusCode, headers: res.headers, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', text };
@@ -84,7 +124,7 @@ export class HttpTransport {
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const code = str(err.code) ?? str(err.cause?.code) ?? err.name ?? '';
     const reasons: Record<string, string> = {
-      ECONNREFUSED: 'connection refused (is tac serve running?)',
+      ECONNREFUSED: this.service === 'the tac server' ? 'connection refused (is tac serve running?)' : 'connection refused',
       ENOTFOUND: 'host not found',
       EAI_AGAIN: 'host lookup failed',
       ECONNRESET: 'connection reset',
@@ -103,7 +143,7 @@ export class HttpTransport {
     const maybeApplied = !IDEMPOTENT.has(method) && /no response|reset|closed/.test(reason)
       ? ' (the request may still have been applied: check before repeating it)'
       : '';
-    return new TacError('unreachable', `cannot reach the tac server at ${this.location}: ${reason}${maybeApplied}`, { cause: e });
+    return new TacError('unreachable', `cannot reach ${this.service} at ${this.location}: ${reason}${maybeApplied}`, { cause: e });
   }
 
   async close(): Promise<void> {
@@ -147,4 +187,13 @@ export function errorFromResponse(res: HttpResponse, location: string): TacError
   if (res.status === 401) return new TacError('unauthenticated', `the server at ${location} refused the credentials (run tac login)`);
   if (res.status === 403) return new TacError('forbidden', `the server at ${location} refused access`);
   return new TacError('internal', `unexpected HTTP ${res.status} from ${location} (is this a tac server?)`);
+}
+
+/** A response body as JSON, or undefined when it is not JSON. */
+export function parseJson(res: HttpResponse): unknown {
+  try {
+    return JSON.parse(res.text);
+  } catch {
+    return undefined;
+  }
 }

@@ -5,9 +5,10 @@ import type {
   AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac, TacListQuery, User,
   UserDetails, UserImportResult, Verdict,
 } from '../core/types.js';
-import type { AuditFilter, Backend, ImportRow } from './backend.js';
-import { errorFromResponse, HttpTransport, parseServerUrl, type HttpResponse, type Method, type Timeouts } from './remote-http.js';
+import type { AuditFilter, ConnectedBackend, Identity, ImportRow } from './backend.js';
+import { errorFromResponse, HttpTransport, parseJson, parseServerUrl, type HttpResponse, type Method, type Timeouts } from './remote-http.js';
 import { MemoryTokenCache, type CachedToken, type TokenCache } from './token-cache.js';
+import { TokenSource } from './token-source.js';
 
 export interface RemoteOptions {
   /** e.g. https://tac.example.com (a path prefix is kept). */
@@ -39,9 +40,6 @@ export interface Whoami {
   tokenExpiresAt: string;
 }
 
-/** A token is renewed this long before it expires, so it cannot lapse between check and use. */
-const EXPIRY_MARGIN_MS = 60_000;
-
 const query = (params: Record<string, string | number | boolean | undefined>): string => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
@@ -54,35 +52,26 @@ const seg = encodeURIComponent;
  * The Backend over HTTP to `tac serve`: the same methods, results and errors (code and message)
  * as LocalBackend, because the server runs the same core and maps errors through one table.
  */
-export class RemoteBackend implements Backend {
+export class RemoteBackend implements ConnectedBackend {
   readonly kind = 'remote' as const;
   readonly location: string;
   private readonly http: HttpTransport;
-  private readonly cache: TokenCache;
-  private readonly cacheKey: string;
+  private readonly tokens: TokenSource;
   private readonly now: () => number;
-  private pending: Promise<string> | undefined;
 
   constructor(private readonly opts: RemoteOptions) {
     const base = parseServerUrl(opts.serverUrl, Boolean(opts.insecure));
     this.http = new HttpTransport(base, { timeouts: opts.timeouts, ca: opts.ca, retries: opts.retries });
     this.location = this.http.location;
-    this.cache = opts.tokenCache ?? new MemoryTokenCache();
-    this.cacheKey = `${this.location}|${opts.clientId}|${opts.scope ?? ''}`;
     this.now = opts.now ?? Date.now;
+    const key = `${this.location}|${opts.clientId}|${opts.scope ?? ''}`;
+    this.tokens = new TokenSource(opts.tokenCache ?? new MemoryTokenCache(), key, () => this.fetchToken(), this.now);
   }
 
   // ---- tokens ---------------------------------------------------------------------------------
 
-  private async token(): Promise<string> {
-    const cached = await this.cache.get(this.cacheKey);
-    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > this.now()) return cached.accessToken;
-    // One token request at a time, shared by concurrent calls.
-    return (this.pending ??= this.fetchToken().finally(() => (this.pending = undefined)));
-  }
-
   /** The client credentials grant (RFC 6749 §4.4), authenticating with HTTP Basic. */
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<CachedToken> {
     const form = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
     const basic = Buffer.from(`${form(this.opts.clientId)}:${form(this.opts.clientSecret)}`).toString('base64');
     const body = new URLSearchParams({ grant_type: 'client_credentials', ...(this.opts.scope ? { scope: this.opts.scope } : {}) }).toString();
@@ -93,9 +82,7 @@ export class RemoteBackend implements Backend {
     const json = parseJson(res) as { access_token?: unknown; expires_in?: unknown; scope?: unknown; error?: unknown; error_description?: unknown } | undefined;
     if (res.status === 200 && json && typeof json.access_token === 'string') {
       const lifetime = typeof json.expires_in === 'number' ? json.expires_in * 1000 : 3_600_000;
-      const token: CachedToken = { accessToken: json.access_token, expiresAt: this.now() + lifetime, scope: typeof json.scope === 'string' ? json.scope : '' };
-      await this.cache.set(this.cacheKey, token);
-      return token.accessToken;
+      return { accessToken: json.access_token, expiresAt: this.now() + lifetime, scope: typeof json.scope === 'string' ? json.scope : '' };
     }
     throw this.tokenError(res, json);
   }
@@ -132,10 +119,10 @@ export class RemoteBackend implements Backend {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const res = await send(await this.token());
+    const res = await send(await this.tokens.get());
     if (res.status !== 401) return res;
-    await this.cache.delete(this.cacheKey);
-    return send(await this.token());
+    await this.tokens.drop();
+    return send(await this.tokens.get());
   }
 
   // ---- Backend --------------------------------------------------------------------------------
@@ -179,6 +166,7 @@ export class RemoteBackend implements Backend {
   // ---- server-only --------------------------------------------------------------------------
 
   whoami() { return this.call<Whoami>('GET', 'v1/whoami'); }
+  async identity(): Promise<Identity> { return { provider: 'tac', ...(await this.whoami()) }; }
   listAgents(opts: { includeRevoked?: boolean } = {}) { return this.call<AgentView[]>('GET', `v1/agents${query({ revoked: opts.includeRevoked })}`); }
   createAgent(name: string, role: string) { return this.call<CreatedAgent>('POST', 'v1/agents', { name, role }); }
   revokeAgent(clientId: string) { return this.call<{ agent: AgentView; changed: boolean }>('DELETE', `v1/agents/${seg(clientId)}`); }
@@ -189,13 +177,5 @@ export class RemoteBackend implements Backend {
 
   async close() {
     await this.http.close();
-  }
-}
-
-function parseJson(res: HttpResponse): unknown {
-  try {
-    return JSON.parse(res.text);
-  } catch {
-    return undefined;
   }
 }

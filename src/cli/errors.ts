@@ -10,6 +10,8 @@ export function reportError(e: unknown, stderr: OutStream, debug: boolean): numb
     // Ctrl-C at a prompt: leave at once, writing nothing. A No to a confirmation said so already.
     if (e.code === 'interrupted' || e.code === 'cancelled') return e.exitCode;
     stderr.write(`error: ${oneLine(e.message)}\n`);
+    // An identity provider's request id: what its support asks for.
+    if (debug && typeof e.details?.requestId === 'string') stderr.write(`request id: ${oneLine(e.details.requestId)}\n`);
     if (debug && e.cause instanceof Error && e.cause.stack) stderr.write(`${e.cause.stack}\n`);
     return e.exitCode;
   }

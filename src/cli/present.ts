@@ -1,6 +1,6 @@
 import { formatMinutes, formatRelative } from '../core/duration.js';
 import type { Policy } from '../core/policy.js';
-import type { AuditEvent, IssuedTac, ListedTac, Tac, User } from '../core/types.js';
+import type { AuditEvent, IssuedTacView, ListedTac, Tac, UserView } from '../core/types.js';
 import { isLockedUntilUnlocked } from '../core/users.js';
 import { renderIssuedCode } from '../output/code-display.js';
 import { spellCode } from '../output/phonetic.js';
@@ -10,7 +10,7 @@ import type { CommandContext } from './context.js';
 
 /** Shared renderings, so every command shows users, TACs and events the same way. */
 
-export function userState(u: User, now: Date): string {
+export function userState(u: UserView, now: Date): string {
   if (u.disabled) return 'disabled';
   if (u.lockedUntil && Date.parse(u.lockedUntil) > now.getTime()) return 'locked';
   return 'active';
@@ -27,7 +27,9 @@ export const USER_TABLE: TableSpec = {
   priority: ['USERNAME', 'STATE', 'EMAIL', 'NAME', 'TYPE', 'PHONE', 'ID'],
   shrink: { USERNAME: 16, EMAIL: 16, NAME: 10 },
 };
-export const userRow = (u: User, now: Date): Cell[] => [u.id, u.username, u.name, u.email, u.phone, u.guest ? 'guest' : 'user', userState(u, now)];
+/** TYPE is empty where the backend does not know guests (a provider). */
+export const userType = (u: UserView): string | null => (u.guest === null ? null : u.guest ? 'guest' : 'user');
+export const userRow = (u: UserView, now: Date): Cell[] => [u.id, u.username, u.name, u.email, u.phone, userType(u), userState(u, now)];
 
 /** The id first and whole: it is what `tac delete` takes. Then whose, in what state, until when. */
 export const TAC_TABLE: TableSpec = {
@@ -47,13 +49,13 @@ export const tacRow = (t: ListedTac | Tac): Cell[] => [
 ];
 
 /** The only place a code is printed. JSON for scripts; the bare code when piped; a display on a TTY. */
-export function printIssued(ctx: CommandContext, t: IssuedTac, opts: { spell?: boolean } = {}): void {
+export function printIssued(ctx: CommandContext, t: IssuedTacView, opts: { spell?: boolean } = {}): void {
   if (ctx.globals.json) ctx.json(t);
   else if (ctx.tty) ctx.print(renderIssuedCode(t, { style: ctx.style, now: ctx.clock.now() }));
   else ctx.print(opts.spell ? `${t.code}\n${spellCode(t.code)}\n` : `${t.code}\n`);
 }
 
-export function printUser(ctx: CommandContext, u: User): void {
+export function printUser(ctx: CommandContext, u: UserView): void {
   if (ctx.globals.json) ctx.json(u);
   else ctx.table(USER_TABLE, [userRow(u, ctx.clock.now())]);
 }

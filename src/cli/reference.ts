@@ -27,7 +27,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   { code: 2, meaning: 'usage error or invalid value', detail: 'also: a bad CSV row, a refused policy, an unknown command or flag' },
   { code: 3, meaning: 'not found', detail: 'user, TAC' },
   { code: 4, meaning: 'authentication or permission', detail: 'remote server' },
-  { code: 5, meaning: 'rejected by policy or conflict', detail: 'TTL out of bounds, TACs disabled, duplicate email, disabled user' },
+  { code: 5, meaning: 'rejected by policy or conflict, or not offered', detail: 'TTL out of bounds, TACs disabled, duplicate email, disabled user, too many requests; a command the identity provider does not offer (tac list on Mosaic)' },
   { code: 6, meaning: 'verification failed', detail: 'verify: the code is not valid; the reason is printed' },
   { code: 7, meaning: 'server unreachable' },
   { code: 8, meaning: 'cancelled', detail: 'the answer to a confirmation was No; nothing was changed' },
@@ -44,11 +44,13 @@ export interface EnvVar {
 export const ENVIRONMENT: readonly EnvVar[] = [
   { names: ['TAC_DB'], description: 'database file (overridden by --db)' },
   { names: ['TAC_KEY_FILE'], description: 'hashing key file (default: hmac.key in the config dir)' },
-  { names: ['TAC_SERVER'], description: 'URL of a tac server: commands run there instead of on a local database' },
+  { names: ['TAC_SERVER'], description: 'URL of a tac server, or the base URL of an identity provider (TAC_PROVIDER): commands run there instead of on a local database' },
+  { names: ['TAC_PROVIDER'], description: 'what answers at TAC_SERVER: tac (tac serve, the default) or mosaic (Transmit Security Mosaic)' },
   {
     names: ['TAC_CLIENT_ID', 'TAC_CLIENT_SECRET'],
-    description: 'agent credentials for CI and scripts; they take precedence over stored profiles',
+    description: 'agent (or provider app) credentials for CI and scripts; they take precedence over stored profiles',
   },
+  { names: ['TAC_TOKEN_URL'], description: "a provider's token endpoint (default for mosaic: $TAC_SERVER/oidc/token), as login's --token-url" },
   { names: ['TAC_PROFILE'], description: 'name of the profile to use (default: the current profile)' },
   { names: ['TAC_KEYCHAIN'], description: 'off: do not use the OS keychain; client secrets go to credentials.json' },
   { names: ['TAC_PHONE_REGION'], description: 'upgrading a database to canonical phone numbers: the region of numbers stored without a country code (e.g. US); it becomes the policy phoneRegion' },
@@ -75,6 +77,11 @@ export const FILES: readonly FileEntry[] = [
     path: '$XDG_DATA_HOME/tac/tac.db',
     fallback: '~/.local/share/tac/tac.db; macOS ~/Library/Application Support/tac; Windows %LOCALAPPDATA%\\tac',
     description: 'the SQLite database, created on first use with migrations, mode 0600 (directory 0700), WAL mode',
+  },
+  {
+    path: '$XDG_DATA_HOME/tac/audit-PROFILE.jsonl',
+    fallback: '~/.local/share/tac/audit-PROFILE.jsonl (audit-HOST.jsonl without a profile)',
+    description: 'what tac did on an identity provider (tac audit shows it): JSON Lines, mode 0600, never a code',
   },
   {
     path: '$XDG_CONFIG_HOME/tac/hmac.key',

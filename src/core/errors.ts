@@ -13,6 +13,9 @@ export const ERROR_TABLE = {
   policy_violation: { exit: 5, http: 422, title: 'Rejected by policy' },
   conflict: { exit: 5, http: 409, title: 'Conflict' },
   rate_limited: { exit: 5, http: 429, title: 'Too many requests' },
+  // An identity provider that has no such operation (tac list on Mosaic): the request is refused
+  // as a whole, like a policy refusal, so scripts branch on the same exit code.
+  unsupported: { exit: 5, http: 501, title: 'Not offered by the provider' },
   verification_failed: { exit: 6, http: 200, title: 'Verification failed' },
   unreachable: { exit: 7, http: 502, title: 'Server unreachable' },
   key_mismatch: { exit: 1, http: 500, title: 'Hashing key mismatch' },

@@ -1,24 +1,39 @@
 /** Plain data shapes shared by the core, the store, the backends and the JSON output. */
 
-export interface User {
+/**
+ * A user as any backend shows it. An identity provider may lack tac's own fields (guest flag,
+ * failure counters) or a user may have no email or username there: those are null, never invented.
+ * The engine's `User` narrows it to what tac itself always knows.
+ */
+export interface UserView {
   id: string;
-  username: string;
-  email: string;
+  username: string | null;
+  email: string | null;
   phone: string | null;
   name: string | null;
-  guest: boolean;
+  guest: boolean | null;
   disabled: boolean;
   /** Failed attempts towards the next timed lockout (policy maxFailedAttempts). */
-  failedAttempts: number;
+  failedAttempts: number | null;
   /**
    * Failed attempts since an agent last unlocked the user or they last signed in with a one-time
    * code; at policy maxConsecutiveFailures the user is locked until unlocked.
    */
-  consecutiveFailures: number;
+  consecutiveFailures: number | null;
   /** ISO time until which verification is refused, or null; LOCKED_UNTIL_UNLOCKED: until an agent unlocks. */
   lockedUntil: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface User extends UserView {
   createdAt: string;
   updatedAt: string;
+  username: string;
+  email: string;
+  guest: boolean;
+  failedAttempts: number;
+  consecutiveFailures: number;
 }
 
 export type TacStatus = 'pending' | 'active' | 'expired' | 'used' | 'revoked';
@@ -74,9 +89,24 @@ export interface UserSummary {
   guest: boolean;
 }
 
+/** A UserSummary from any backend (see UserView for why fields may be null). */
+export interface UserSummaryView {
+  id: string;
+  username: string | null;
+  email: string | null;
+  name: string | null;
+  guest: boolean | null;
+}
+
 /** What `users show` prints: the profile, lock state and the current TAC if any. */
 export interface UserDetails extends User {
   locked: boolean;
+  currentTac: Tac | null;
+}
+
+/** `users show` from any backend: `locked` is null where the provider does not say. */
+export interface UserDetailsView extends UserView {
+  locked: boolean | null;
   currentTac: Tac | null;
 }
 
@@ -89,6 +119,20 @@ export interface IssuedTac {
   expiresAt: string;
   oneTime: boolean;
   user: UserSummary;
+}
+
+/**
+ * An issued code from any backend, same JSON shape. A provider may give no TAC id, no expiry (its
+ * own default applies) or not say whether the code is one-time: those are null.
+ */
+export interface IssuedTacView {
+  id: string | null;
+  code: string;
+  status: TacStatus;
+  startsAt: string;
+  expiresAt: string | null;
+  oneTime: boolean | null;
+  user: UserSummaryView;
 }
 
 export type VerifyReason =
@@ -104,6 +148,11 @@ export type VerifyReason =
 
 export type Verdict =
   | { valid: true; user: UserSummary; tac: Tac }
+  | { valid: false; reason: VerifyReason; lockedUntil?: string };
+
+/** A Verdict from any backend: a provider that accepts a code may not describe the TAC (null). */
+export type VerdictView =
+  | { valid: true; user: UserSummaryView; tac: Tac | null }
   | { valid: false; reason: VerifyReason; lockedUntil?: string };
 
 export type AuditAction =

@@ -39,6 +39,7 @@ async function freePort(): Promise<number> {
 
 interface WhoamiJson {
   backend: string;
+  provider: string;
   profile: string | null;
   server: string;
   clientId: string;
@@ -125,7 +126,7 @@ describeBackends('remote: login, whoami, logout', (env) => {
     expect(j.code, describeRun(j)).toBe(0);
     const who = JSON.parse(j.stdout) as WhoamiJson;
     expect(who).toMatchObject({
-      backend: 'remote', profile: 'default', server: env.remote.url, clientId: env.remote.agents.provisioner.clientId,
+      backend: 'remote', provider: 'tac', profile: 'default', server: env.remote.url, clientId: env.remote.agents.provisioner.clientId,
       agent: env.remote.agents.provisioner.name, role: 'provisioner', scopes: ['users:read', 'guests:write'], secretStorage: `file:${creds}`,
     });
     expect(Date.parse(who.tokenExpiresAt)).toBeGreaterThan(Date.now());
@@ -318,6 +319,18 @@ describeBackends('remote: login, whoami, logout', (env) => {
     expect(g.code, describeRun(g)).toBe(0);
     const events = await env.auditJson('--user', 'logan', '--action', 'tac.generated');
     expect(events[0]!.actor).toBe(`agent:${env.remote.agents.helpdesk.name}`);
+  });
+
+  it('tac serve is the default provider: the profile names none, TAC_PROVIDER=tac changes nothing, --token-url is refused', async () => {
+    const c = env.newClient('provider');
+    expect((await login(c, 'helpdesk', ['--provider', 'tac'])).code).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(c.configDir, 'config.json'), 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    expect(cfg.profiles.default).not.toHaveProperty('provider');
+    const r = await tac(c, ['users', 'search', '', '--json'], { env: { TAC_PROVIDER: 'tac' } });
+    expect(r.code, describeRun(r)).toBe(0);
+    const bad = await login(env.newClient('token-url'), 'helpdesk', ['--token-url', `${env.remote.url}/oauth/token`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --token-url applies to an identity provider (e.g. --provider mosaic); tac serve has its own\n');
   });
 }, { only: ['remote'] });
 

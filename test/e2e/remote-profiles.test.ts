@@ -10,7 +10,7 @@ import { describeBackends, describeRun, runTac, type ClientDirs, type Env, type 
 
 interface ConfigListJson {
   currentProfile: string;
-  profiles: { name: string; current: boolean; type: string; location: string; clientId: string | null }[];
+  profiles: { name: string; current: boolean; type: string; provider: string | null; location: string; clientId: string | null }[];
 }
 
 describeBackends('remote: profiles', (env) => {
@@ -44,8 +44,8 @@ describeBackends('remote: profiles', (env) => {
     const list = await json<ConfigListJson>(['config', 'list']);
     expect(list.currentProfile).toBe('ops');
     expect(list.profiles).toEqual([
-      { name: 'work', current: false, type: 'remote', location: env.remote.url, clientId: env.remote.agents.helpdesk.clientId },
-      { name: 'ops', current: true, type: 'remote', location: env.remote.url, clientId: env.remote.agents.admin.clientId },
+      { name: 'work', current: false, type: 'remote', provider: 'tac', location: env.remote.url, clientId: env.remote.agents.helpdesk.clientId },
+      { name: 'ops', current: true, type: 'remote', provider: 'tac', location: env.remote.url, clientId: env.remote.agents.admin.clientId },
     ]);
     const cfg = join(c.configDir, 'config.json');
     expect(statSync(cfg).mode & 0o777).toBe(0o600);
@@ -105,7 +105,7 @@ describeBackends('remote: profiles', (env) => {
     expect(await usernames([])).toEqual(['on-server']);
     expect(await json<{ backend: string; database: string }>(['whoami', '--profile', 'lab'])).toMatchObject({ backend: 'local', database: labDb, profile: 'lab' });
     const list = await json<ConfigListJson>(['config', 'list']);
-    expect(list.profiles.find((p) => p.name === 'lab')).toEqual({ name: 'lab', current: false, type: 'local', location: labDb, clientId: null });
+    expect(list.profiles.find((p) => p.name === 'lab')).toEqual({ name: 'lab', current: false, type: 'local', provider: null, location: labDb, clientId: null });
     // The current profile did not change.
     expect(list.currentProfile).toBe('ops');
   });

@@ -22,6 +22,16 @@ describe('reportError', () => {
     expect(out.text).toContain('    at ');
   });
 
+  it("an identity provider's request id is printed only with --debug", () => {
+    const e = new TacError('forbidden', 'mosaic refused it', { details: { requestId: 'req-42' } });
+    const plain = sink();
+    reportError(e, plain, false);
+    expect(plain.text).toBe('error: mosaic refused it\n');
+    const debug = sink();
+    reportError(e, debug, true);
+    expect(debug.text).toBe('error: mosaic refused it\nrequest id: req-42\n');
+  });
+
   it('a TacError is its message, its exit code, no hint and no stack', () => {
     const out = sink();
     expect(reportError(new TacError('policy_violation', '--ttl: out of range'), out, false)).toBe(5);

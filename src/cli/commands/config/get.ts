@@ -15,6 +15,7 @@ export const run: Handler = async (ctx, { args }) => {
     : key === 'server' ? (p?.type === 'remote' ? p.server : undefined)
     : key === 'client-id' ? (p?.type === 'remote' ? p.clientId : undefined)
     : key === 'db' ? (p?.type === 'local' ? p.db : undefined)
+    : key === 'require-attestation' ? (p?.type === 'remote' ? p.requireAttestation !== false : undefined)
     : p?.type === 'remote' ? Boolean(p.insecure) : undefined;
   if (ctx.globals.json) return ctx.json({ profile: name, key, value: value ?? null });
   if (value === undefined) return 3;

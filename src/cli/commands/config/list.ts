@@ -17,10 +17,11 @@ export const run: Handler = async (ctx) => {
     name,
     current: name === current,
     type: p.type,
+    provider: p.type === 'remote' ? p.provider ?? 'tac' : null,
     location: p.type === 'remote' ? p.server : (p.db ?? '(default database)'),
     clientId: p.type === 'remote' ? p.clientId : null,
   }));
   if (ctx.globals.json) return ctx.json({ currentProfile: current, profiles });
-  ctx.table(PROFILE_TABLE, profiles.map((p) => [p.current ? '*' : '', p.name, p.type, p.location, p.clientId]));
+  ctx.table(PROFILE_TABLE, profiles.map((p) => [p.current ? '*' : '', p.name, p.provider && p.provider !== 'tac' ? p.provider : p.type, p.location, p.clientId]));
   if (ctx.tty && profiles.length === 0) ctx.info('No profiles yet: commands use the local database. Create one with tac login or tac config set.');
 };

@@ -24,12 +24,18 @@ export const run: Handler = async (ctx, { args }) => {
   if (key === 'db') next = { type: 'local', db: resolve(value) };
   else if (key === 'server') {
     const insecure = before?.type === 'remote' && Boolean(before.insecure);
-    next = { type: 'remote', server: parseServerUrl(value, insecure || Boolean(ctx.globals.insecure)).href.replace(/\/$/, ''), clientId: before?.type === 'remote' ? before.clientId : '', insecure: insecure || Boolean(ctx.globals.insecure) };
+    const prev = before?.type === 'remote' ? before : undefined;
+    next = {
+      type: 'remote', server: parseServerUrl(value, insecure || Boolean(ctx.globals.insecure)).href.replace(/\/$/, ''), clientId: prev?.clientId ?? '', insecure: insecure || Boolean(ctx.globals.insecure),
+      // The provider and attestation setting stay; a token URL belonged to the old server.
+      ...(prev?.provider ? { provider: prev.provider } : {}), ...(prev?.requireAttestation === false ? { requireAttestation: false } : {}),
+    };
   } else {
     if (before?.type !== 'remote') throw invalid('key', `${key} applies to a remote profile; set server first`);
     if (key === 'client-id') next = { ...before, clientId: value };
-    else if (value === 'true' || value === 'false') next = { ...before, insecure: value === 'true' };
-    else throw invalid('value', 'insecure must be true or false');
+    else if (value !== 'true' && value !== 'false') throw invalid('value', `${key} must be true or false`);
+    else if (key === 'require-attestation') next = { ...before, requireAttestation: value === 'true' };
+    else next = { ...before, insecure: value === 'true' };
   }
   conf.set(`profiles.${name}`, next);
   if (!conf.get('currentProfile')) conf.set('currentProfile', name);

@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../../spec.js';
 
-export const CONFIG_KEYS = ['current-profile', 'server', 'client-id', 'db', 'insecure'] as const;
+/** require-attestation: false lets a provider profile issue codes without --verified-by. */
+export const CONFIG_KEYS = ['current-profile', 'server', 'client-id', 'db', 'insecure', 'require-attestation'] as const;
 
 export const config: CommandSpec = {
   name: 'config',

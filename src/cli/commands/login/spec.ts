@@ -1,15 +1,19 @@
+import { PROVIDERS } from '../../../backends/providers.js';
 import type { CommandSpec } from '../../spec.js';
 
 export const login: CommandSpec = {
   name: 'login',
-  description: 'Log in to a tac server with an agent\'s client credentials and store them',
+  description: 'Log in to a tac server or an identity provider with client credentials and store them',
   options: [
-    { flags: '--client-id <id>', description: 'the agent\'s client id (agt_…)', kind: 'text' },
+    { flags: '--provider <name>', description: 'what answers at --server: tac (tac serve, the default) or mosaic', choices: PROVIDERS },
+    { flags: '--client-id <id>', description: 'the agent\'s client id (agt_…), or the provider app\'s', kind: 'text' },
+    { flags: '--token-url <url>', description: 'the provider\'s token endpoint (default for mosaic: {server}/oidc/token)', kind: 'text' },
     { flags: '--client-secret-stdin', description: 'read the client secret from standard input (first line)' },
   ],
   examples: [
     { command: 'tac login --server https://tac.example.com --client-id agt_abcdefghijklmnop', description: 'asks for the secret (hidden)' },
     { command: 'printf "%s\\n" "$SECRET" | tac login --server https://tac.example.com --client-id agt_abcdefghijklmnop --client-secret-stdin', description: 'from a script' },
+    { command: 'tac login --provider mosaic --server https://api.transmitsecurity.io --client-id CLIENT_ID', description: 'Transmit Mosaic: asks for the app\'s client secret (hidden)' },
   ],
   load: () => import('./run.js'),
 };

@@ -1,5 +1,5 @@
 import type { Handler } from '../../spec.js';
-import { expiresText, lockedUntilText, userState } from '../../present.js';
+import { expiresText, lockedUntilText, userState, userType } from '../../present.js';
 
 export const run: Handler = async (ctx, { args }) => {
   const u = await (await ctx.backend()).showUser(args[0]!);
@@ -12,9 +12,9 @@ export const run: Handler = async (ctx, { args }) => {
     ['name', u.name],
     ['email', u.email],
     ['phone', u.phone],
-    ['type', u.guest ? 'guest' : 'user'],
+    ['type', userType(u)],
     ['state', userState(u, now)],
-    ['failed attempts', `${u.failedAttempts} (${u.consecutiveFailures} since the last unlock or one-time sign-in)`],
+    ['failed attempts', u.failedAttempts === null ? null : `${u.failedAttempts} (${u.consecutiveFailures} since the last unlock or one-time sign-in)`],
     ['locked until', u.locked ? lockedUntilText(u.lockedUntil!, now) : ''],
     ['tac', t ? `${t.id} ${t.status}` : 'none'],
     ['tac expires', t ? expiresText(t.expiresAt, now) : ''],

@@ -32,7 +32,7 @@ export const run: Handler = async (ctx, { opts }) => {
   const verdict = await (await ctx.backend()).verify(user, code);
   if (ctx.globals.json) ctx.json(verdict);
   else if (verdict.valid) {
-    ctx.print(ctx.tty ? `${ctx.style.green('✓ valid')} — ${verdict.user.username}, ${verdict.tac.oneTime ? 'one-time code now used' : `multi-use, ${verdict.tac.useCount} use(s)`}\n` : 'valid\n');
+    ctx.print(ctx.tty ? `${ctx.style.green('✓ valid')} — ${verdict.user.username ?? verdict.user.id}${verdict.tac ? `, ${verdict.tac.oneTime ? 'one-time code now used' : `multi-use, ${verdict.tac.useCount} use(s)`}` : ''}\n` : 'valid\n');
   } else {
     const until = 'lockedUntil' in verdict && verdict.lockedUntil ? ` ${isLockedUntilUnlocked(verdict.lockedUntil) ? 'until an agent unlocks them' : `until ${verdict.lockedUntil}`}` : '';
     ctx.print(ctx.tty ? `${ctx.style.red('✗ invalid')}: ${EXPLAIN[verdict.reason]}${until} (${verdict.reason})\n` : `invalid\t${verdict.reason}\n`);

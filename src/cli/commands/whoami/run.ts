@@ -1,7 +1,5 @@
 import { keyFilePath } from '../../../store/paths.js';
-import { localActor, remoteBackend } from '../../backend-factory.js';
-import { TacError } from '../../../core/errors.js';
-import { remoteCredentials } from '../../remote-credentials.js';
+import { connect, credentials, localActor } from '../../backend-factory.js';
 import type { Handler } from '../../spec.js';
 import { resolveTarget } from '../../target.js';
 
@@ -12,14 +10,17 @@ export const run: Handler = async (ctx) => {
     if (ctx.globals.json) return ctx.json(info);
     return ctx.record([['backend', 'local database'], ['profile', info.profile], ['database', info.database], ['key file', info.keyFile], ['actor', info.actor], ['access', 'full (local)']]);
   }
-  const creds = await remoteCredentials(ctx, target);
-  if (!creds) throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login --server ${target.server}`);
-  const who = await (await remoteBackend(target, creds)).whoami();
+  const creds = await credentials(ctx, target);
+  const backend = await connect(ctx, target, creds);
+  const who = await backend.identity().finally(() => backend.close());
   const secretStorage = creds.source === 'environment' ? 'environment (TAC_CLIENT_SECRET)' : creds.source.kind === 'keychain' ? 'keychain' : `file:${creds.source.where}`;
-  const info = { backend: 'remote', profile: target.profile ?? null, server: target.server, clientId: who.clientId, agent: who.name, role: who.role, scopes: who.scopes, tokenExpiresAt: who.tokenExpiresAt, secretStorage };
+  const info = {
+    backend: 'remote', provider: who.provider, profile: target.profile ?? null, server: target.server, clientId: who.clientId, agent: who.name, role: who.role,
+    scopes: who.scopes, tokenExpiresAt: who.tokenExpiresAt, secretStorage,
+  };
   if (ctx.globals.json) return ctx.json(info);
   ctx.record([
-    ['server', info.server], ['profile', info.profile], ['agent', `${info.agent} (${info.clientId})`], ['role', info.role],
-    ['scopes', info.scopes.join(' ')], ['token expires', info.tokenExpiresAt], ['secret kept in', secretStorage],
+    ['provider', info.provider], ['server', info.server], ['profile', info.profile], ['agent', info.agent ? `${info.agent} (${info.clientId})` : null],
+    ['client id', info.clientId], ['role', info.role], ['scopes', info.scopes.join(' ')], ['token expires', info.tokenExpiresAt], ['secret kept in', secretStorage],
   ]);
 };

@@ -1,0 +1,133 @@
+import { TacError } from '../../core/errors.js';
+import type { ProviderOptions } from '../providers.js';
+import { HttpTransport, parseJson, parseServerUrl, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
+import { MemoryTokenCache, type CachedToken } from '../token-cache.js';
+import { TokenSource } from '../token-source.js';
+
+/*
+ * Transmit Security Mosaic over HTTP: a client-credentials token and JSON calls under {server}/cis/.
+ * Shapes from Transmit's docs (developer.transmitsecurity.com: "Get client access token",
+ * /openapi/user/user.openapi, /openapi/user/backend-one-time-login) and the seeds in
+ * ../shared/seeds/mosaic-*.md; test/fakes/mosaic.ts answers the same shapes.
+ */
+
+/** What a call expects besides 2xx: how to word a 404. */
+export interface CallOptions {
+  notFound?: string;
+  /** false: a 401 is the provider's answer, not a stale token (no new token, no second try). */
+  renewOn401?: boolean;
+}
+
+const PROVIDER = 'mosaic';
+
+export class MosaicApi {
+  readonly location: string;
+  private readonly http: HttpTransport;
+  private readonly tokens: TokenSource;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ProviderOptions) {
+    const base = parseServerUrl(opts.serverUrl, opts.insecure);
+    // The token URL may be another host (a regional tenant); it obeys the same loopback rule.
+    parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
+    this.http = new HttpTransport(base, {
+      timeouts: opts.timeouts, service: PROVIDER, rateLimit: { retries: 3, maxWaitMs: 30_000, onWait: opts.onRateLimitWait },
+    });
+    this.location = this.http.location;
+    this.now = opts.now ?? Date.now;
+    this.tokens = new TokenSource(opts.tokenCache ?? new MemoryTokenCache(), `${PROVIDER}|${opts.tokenUrl}|${opts.clientId}`, () => this.fetchToken(), this.now);
+  }
+
+  /** A new token: proves the client id and secret (tac login, tac whoami). */
+  freshToken(): Promise<CachedToken> {
+    return this.tokens.fresh();
+  }
+
+  /**
+   * POST {token URL}, form-encoded grant_type=client_credentials, client_id, client_secret
+   * (Transmit: "Get client access token"; ciam-expressjs-vanilla-samples shared/token.js) →
+   * {access_token, token_type: "Bearer", expires_in}. Not refreshable: a new one is requested.
+   */
+  private async fetchToken(): Promise<CachedToken> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.opts.clientId, client_secret: this.opts.clientSecret }).toString();
+    const res = await this.http.send('POST', this.opts.tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body });
+    const json = parseJson(res) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (res.status === 200 && typeof json?.access_token === 'string') {
+      const lifetime = typeof json.expires_in === 'number' ? json.expires_in * 1000 : 3_600_000;
+      return { accessToken: json.access_token, expiresAt: this.now() + lifetime, scope: '' };
+    }
+    if (res.status === 400 || res.status === 401) {
+      throw new TacError('unauthenticated', `${PROVIDER} at ${this.opts.tokenUrl} rejected client ${this.opts.clientId}${why(res)}; check the client id and secret (tac login --provider mosaic)`);
+    }
+    throw this.error(res, 'the token request', {});
+  }
+
+  /** A JSON call with the bearer token; a 401 gets one new token and one more try (nothing was done). */
+  async call<T>(method: Method, path: string, what: string, body?: unknown, opts: CallOptions = {}): Promise<T> {
+    const send = (token: string) => this.http.send(method, path, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let res = await send(await this.tokens.get());
+    if (res.status === 401 && opts.renewOn401 !== false) {
+      await this.tokens.drop();
+      res = await send(await this.tokens.get());
+    }
+    if (res.status >= 200 && res.status < 300) {
+      const json = parseJson(res);
+      if (json === undefined) throw new TacError('internal', `${PROVIDER} answered ${what} with something other than JSON (HTTP ${res.status})`);
+      return json as T;
+    }
+    throw this.error(res, what, opts);
+  }
+
+  /**
+   * One line per failure, by status. Mosaic's `error_code` (a number, or for the one-time login API
+   * a name such as user_not_active or auth_locked) is kept in `details.providerCode` for callers,
+   * and its request id in `details.requestId` (--debug prints it).
+   */
+  error(res: HttpResponse, what: string, opts: CallOptions): TacError {
+    const e = this.errorByStatus(res, what, opts);
+    const code = (parseJson(res) as { error_code?: unknown } | undefined)?.error_code;
+    const id = requestId(res);
+    return new TacError(e.code, e.message, { details: { ...(typeof code === 'string' ? { providerCode: code } : {}), ...(id ? { requestId: id } : {}) } });
+  }
+
+  private errorByStatus(res: HttpResponse, what: string, opts: CallOptions): TacError {
+    const at = `${PROVIDER} at ${this.location}`;
+    const id = requestId(res);
+    switch (true) {
+      case res.status === 401:
+        return new TacError('unauthenticated', `${at} refused the credentials for ${what}${why(res)}; run tac login --provider mosaic`);
+      case res.status === 403:
+        return new TacError('forbidden', `${at} refused ${what}${why(res)}: the app needs the management permission for it (Admin Portal > Applications)`);
+      case res.status === 404:
+        return new TacError('not_found', opts.notFound ?? `${at}: ${what}: not found`);
+      case res.status === 429: {
+        const after = retryAfterMs(res.headers['retry-after']);
+        return new TacError('rate_limited', `${at} is limiting requests (HTTP 429) for ${what}; try again ${after === undefined ? 'later' : `in ${Math.ceil(after / 1000)} s`}`);
+      }
+      case res.status >= 500:
+        return new TacError(res.status === 502 || res.status === 503 || res.status === 504 ? 'unreachable' : 'internal',
+          `${at} failed ${what} (HTTP ${res.status}${id ? `, request id ${id}` : ''})`);
+      default:
+        return new TacError('invalid_value', `${at} refused ${what} (HTTP ${res.status})${why(res)}`);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+/** The provider's reason, one short line: `message` (a string or an array) or OAuth's `error_description`. */
+function why(res: HttpResponse): string {
+  const j = parseJson(res) as { message?: unknown; error_description?: unknown; error?: unknown } | undefined;
+  const m = Array.isArray(j?.message) ? j.message.filter((x) => typeof x === 'string').join('; ') : j?.message ?? j?.error_description ?? j?.error;
+  return typeof m === 'string' && m ? `: ${m.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+}
+
+function requestId(res: HttpResponse): string | undefined {
+  const v = res.headers['x-request-id'] ?? res.headers['x-transmit-request-id'];
+  return Array.isArray(v) ? v[0] : v;
+}
