@@ -1,7 +1,10 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { SCOPES, ROLES } from '../core/agents.js';
 import { AUDIT_ACTIONS, TAC_STATUSES, VERIFICATION_METHODS } from '../core/types.js';
 import { MAX_IMPORT_ROWS, MAX_LIST_LIMIT, MAX_AUDIT_LIMIT } from './limits.js';
+import { nullableStr, nullableTime, str, time } from './schema-parts.js';
+
+// Agents and OAuth live in their own file; routes see one module.
+export * from './schemas-agents.js';
 
 /**
  * One JSON Schema per shape. Each drives request validation (Ajv), response serialization
@@ -12,10 +15,6 @@ import { MAX_IMPORT_ROWS, MAX_LIST_LIMIT, MAX_AUDIT_LIMIT } from './limits.js';
  * gives the same messages as the CLI does locally.
  */
 
-const str = (maxLength = 320) => ({ type: 'string', maxLength }) as const;
-const nullableStr = { type: ['string', 'null'] } as const;
-const time = { type: 'string', format: 'date-time' } as const;
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
 // Literal tuples, checked against the core's lists so that a new status or action is not forgotten.
 const TAC_STATUS = ['pending', 'active', 'expired', 'used', 'revoked'] as const satisfies typeof TAC_STATUSES;
@@ -29,8 +28,6 @@ const ACTIONS = [
   'guest.created', 'agent.created', 'agent.revoked',
 ] as const satisfies typeof AUDIT_ACTIONS;
 const METHODS = ['security-questions', 'callback', 'manager-approval', 'in-person', 'id-document', 'other'] as const satisfies typeof VERIFICATION_METHODS;
-const ROLE_LIST = ['helpdesk', 'provisioner', 'admin', 'app'] as const satisfies typeof ROLES;
-const SCOPE_LIST = [...SCOPES] as unknown as typeof SCOPES;
 
 // ---- shared resources --------------------------------------------------------------------------
 
@@ -168,35 +165,6 @@ export const PurgeResult = {
   properties: { purged: { type: 'integer' }, dryRun: { type: 'boolean' }, tacIds: { type: 'array', items: { type: 'string' } } },
 } as const satisfies JSONSchema;
 
-export const Agent = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'An API client. Its secret is never shown again after creation.',
-  required: ['clientId', 'name', 'role', 'scopes', 'createdAt', 'createdBy', 'revokedAt', 'lastUsedAt'],
-  properties: {
-    clientId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLE_LIST },
-    scopes: { type: 'array', items: { type: 'string', enum: SCOPE_LIST } },
-    createdAt: time, createdBy: { type: 'string' }, revokedAt: nullableTime, lastUsedAt: nullableTime,
-  },
-} as const satisfies JSONSchema;
-
-export const CreatedAgent = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['clientId', 'clientSecret', 'agent'],
-  properties: { clientId: { type: 'string' }, clientSecret: { type: 'string', description: 'Shown once; stored only as a scrypt hash.' }, agent: Agent },
-} as const satisfies JSONSchema;
-
-export const Whoami = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['clientId', 'name', 'role', 'scopes', 'tokenExpiresAt'],
-  properties: {
-    clientId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLE_LIST },
-    scopes: { type: 'array', items: { type: 'string', enum: SCOPE_LIST } }, tokenExpiresAt: time,
-  },
-} as const satisfies JSONSchema;
-
 /** RFC 9457 problem details, plus the stable `code` the CLI maps back to its exit code. */
 export const Problem = {
   type: 'object',
@@ -220,10 +188,6 @@ export const RefParams = {
 
 export const IdParams = {
   type: 'object', additionalProperties: false, required: ['id'], properties: { id: str(100) },
-} as const satisfies JSONSchema;
-
-export const ClientIdParams = {
-  type: 'object', additionalProperties: false, required: ['clientId'], properties: { clientId: str(100) },
 } as const satisfies JSONSchema;
 
 export const NewUser = {
@@ -337,13 +301,6 @@ export const RevokeResult = {
   properties: { tac: Tac, changed: { type: 'boolean', description: 'False when the TAC was no longer live.' } },
 } as const satisfies JSONSchema;
 
-export const AgentRevokeResult = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['agent', 'changed'],
-  properties: { agent: Agent, changed: { type: 'boolean' } },
-} as const satisfies JSONSchema;
-
 export const SearchQuery = {
   type: 'object',
   additionalProperties: false,
@@ -365,50 +322,8 @@ export const AuditQuery = {
   },
 } as const satisfies JSONSchema;
 
-export const AgentListQuery = {
-  type: 'object', additionalProperties: false, properties: { revoked: { type: 'boolean', description: 'Include revoked agents.' } },
-} as const satisfies JSONSchema;
-
-export const NewAgent = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'role'],
-  properties: { name: str(64), role: { type: 'string', enum: ROLE_LIST } },
-} as const satisfies JSONSchema;
-
 export const PurgeRequest = {
   type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean' } },
-} as const satisfies JSONSchema;
-
-// ---- OAuth ----------------------------------------------------------------------------------
-
-export const TokenRequest = {
-  type: 'object',
-  description: 'application/x-www-form-urlencoded (RFC 6749 §4.4.2). Client credentials by HTTP Basic or client_id/client_secret.',
-  properties: {
-    grant_type: { type: 'string', description: 'Must be client_credentials.' },
-    scope: { type: 'string', description: 'Space-delimited scopes to narrow the token to; all of the role\'s by default.' }, client_id: { type: 'string' },
-    client_secret: { type: 'string' },
-  },
-} as const satisfies JSONSchema;
-
-export const TokenResponse = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['access_token', 'token_type', 'expires_in', 'scope'],
-  properties: {
-    access_token: { type: 'string' }, token_type: { type: 'string', const: 'Bearer' }, expires_in: { type: 'integer' }, scope: { type: 'string' },
-  },
-} as const satisfies JSONSchema;
-
-export const OAuthError = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['error'],
-  properties: {
-    error: { type: 'string', enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'server_error'] },
-    error_description: { type: 'string' },
-  },
 } as const satisfies JSONSchema;
 
 export const Health = {
