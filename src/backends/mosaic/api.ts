@@ -16,6 +16,8 @@ export interface CallOptions {
   notFound?: string;
   /** false: a 401 is the provider's answer, not a stale token (no new token, no second try). */
   renewOn401?: boolean;
+  /** Secrets the request carried (a code being checked): never quoted back from the provider's reason. */
+  secrets?: readonly string[];
 }
 
 const PROVIDER = 'mosaic';
@@ -57,7 +59,7 @@ export class MosaicApi {
       return { accessToken: json.access_token, expiresAt: this.now() + lifetime, scope: '' };
     }
     if (res.status === 400 || res.status === 401) {
-      throw new TacError('unauthenticated', `${PROVIDER} at ${this.opts.tokenUrl} rejected client ${this.opts.clientId}${why(res)}; check the client id and secret (tac login --provider mosaic)`);
+      throw new TacError('unauthenticated', `${PROVIDER} at ${this.opts.tokenUrl} rejected client ${this.opts.clientId}${why(res, [this.opts.clientSecret])}; check the client id and secret (tac login --provider mosaic)`);
     }
     throw this.error(res, 'the token request', {});
   }
@@ -96,11 +98,12 @@ export class MosaicApi {
   private errorByStatus(res: HttpResponse, what: string, opts: CallOptions): TacError {
     const at = `${PROVIDER} at ${this.location}`;
     const id = requestId(res);
+    const reason = () => why(res, [this.opts.clientSecret, ...(opts.secrets ?? [])]);
     switch (true) {
       case res.status === 401:
-        return new TacError('unauthenticated', `${at} refused the credentials for ${what}${why(res)}; run tac login --provider mosaic`);
+        return new TacError('unauthenticated', `${at} refused the credentials for ${what}${reason()}; run tac login --provider mosaic`);
       case res.status === 403:
-        return new TacError('forbidden', `${at} refused ${what}${why(res)}: the app needs the management permission for it (Admin Portal > Applications)`);
+        return new TacError('forbidden', `${at} refused ${what}${reason()}: the app needs the management permission for it (Admin Portal > Applications)`);
       case res.status === 404:
         return new TacError('not_found', opts.notFound ?? `${at}: ${what}: not found`);
       case res.status === 429: {
@@ -111,7 +114,7 @@ export class MosaicApi {
         return new TacError(res.status === 502 || res.status === 503 || res.status === 504 ? 'unreachable' : 'internal',
           `${at} failed ${what} (HTTP ${res.status}${id ? `, request id ${id}` : ''})`);
       default:
-        return new TacError('invalid_value', `${at} refused ${what} (HTTP ${res.status})${why(res)}`);
+        return new TacError('invalid_value', `${at} refused ${what} (HTTP ${res.status})${reason()}`);
     }
   }
 
@@ -120,11 +123,18 @@ export class MosaicApi {
   }
 }
 
-/** The provider's reason, one short line: `message` (a string or an array) or OAuth's `error_description`. */
-function why(res: HttpResponse): string {
+/**
+ * The provider's reason, one short line: `message` (a string or an array) or OAuth's
+ * `error_description`. Its text is the provider's, so any secret the request carried (the client
+ * secret, a code being verified) is cut out before it can reach an error line or a log.
+ */
+function why(res: HttpResponse, secrets: readonly string[]): string {
   const j = parseJson(res) as { message?: unknown; error_description?: unknown; error?: unknown } | undefined;
   const m = Array.isArray(j?.message) ? j.message.filter((x) => typeof x === 'string').join('; ') : j?.message ?? j?.error_description ?? j?.error;
-  return typeof m === 'string' && m ? `: ${m.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+  if (typeof m !== 'string' || !m) return '';
+  let line = m;
+  for (const secret of secrets) if (secret) line = line.split(secret).join('[redacted]');
+  return `: ${line.replace(/\s+/g, ' ').slice(0, 200)}`;
 }
 
 function requestId(res: HttpResponse): string | undefined {

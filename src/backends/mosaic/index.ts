@@ -90,7 +90,7 @@ export class MosaicBackend implements ConnectedBackend {
     try {
       // The lookup just proved the token, so a 401 here is about the passcode: never sent twice,
       // which would count a second failed attempt towards Mosaic's lockout.
-      await this.api.call('POST', 'cis/v1/auth/otp/authenticate', 'checking the code', body, { renewOn401: false });
+      await this.api.call('POST', 'cis/v1/auth/otp/authenticate', 'checking the code', body, { renewOn401: false, secrets: [code, body.passcode] });
     } catch (e) {
       // authenticateOTP refuses with 400 auth_invalid_credentials or auth_otp_passcode_expired, or
       // 403 auth_locked after too many failures; a used code is simply no longer valid.
