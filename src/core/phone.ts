@@ -34,7 +34,8 @@ export function isPhoneRegion(region: string): boolean {
   return /^[A-Z]{2}$/.test(region) && phoneLib().isSupportedCountry(region as never);
 }
 
-export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: string };
+/** A refusal: `problem` completes a line after the quoted number; `brief` is its first clause. */
+export type PhoneResult = { ok: true; e164: string } | { ok: false; brief: string; problem: string };
 
 /**
  * Numbers this process has just made canonical. An import checks each row in the CLI and again in
@@ -52,13 +53,14 @@ const RECENT_MAX = 10_000;
 export function canonicalPhone(text: string, region: string | null): PhoneResult {
   if (recentlyCanonical.has(text)) return { ok: true, e164: text };
   const digits = phoneDigits(text);
-  if (!digits) return { ok: false, problem: 'is not a phone number; use digits with an optional leading + and the country code' };
+  if (!digits) return { ok: false, brief: 'is not a phone number', problem: 'is not a phone number; use digits with an optional leading + and the country code' };
   if (!digits.startsWith('+') && !region) {
-    return { ok: false, problem: 'has no country code: write it with + and the country code (e.g. +1 555 123 4567), or set a default region (tac policy set --phone-region US)' };
+    return { ok: false, brief: 'has no country code', problem: 'has no country code: write it with + and the country code (e.g. +1 555 123 4567), or set a default region (tac policy set --phone-region US)' };
   }
   const parsed = phoneLib().parsePhoneNumberFromString(digits, region ? { defaultCountry: region as never } : undefined);
   if (!parsed || !parsed.isPossible()) {
-    return { ok: false, problem: `is not a possible phone number${digits.startsWith('+') ? '' : ` in region ${region}`}` };
+    const brief = `is not a possible phone number${digits.startsWith('+') ? '' : ` in region ${region}`}`;
+    return { ok: false, brief, problem: brief };
   }
   if (recentlyCanonical.size >= RECENT_MAX) recentlyCanonical.clear();
   recentlyCanonical.add(parsed.number);

@@ -31,7 +31,7 @@ export function canonicalizePhones(db: Database.Database, ctx: MigrationContext)
   for (const r of rows) {
     const c = canonicalPhone(r.phone, region);
     if (!c.ok) {
-      bad.push(`${r.id} (${r.username}) "${r.phone}" ${c.problem.split(':')[0]}`);
+      bad.push(`${r.id} (${r.username}) "${r.phone}" ${c.brief}`);
       continue;
     }
     byPhone.set(c.e164, [...(byPhone.get(c.e164) ?? []), r]);
