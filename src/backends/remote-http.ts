@@ -31,6 +31,8 @@ export interface RateLimitRetry {
   maxWaitMs: number;
   /** Told before each wait, e.g. to say so on a terminal. */
   onWait?: (seconds: number) => void;
+  /** How long a 429 asks to wait, for a provider with its own headers (Okta's X-Rate-Limit-Reset); default Retry-After. */
+  waitMs?: (res: Pick<HttpResponse, 'headers'>) => number | undefined;
 }
 
 /** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or unreadable. */
@@ -79,15 +81,20 @@ export class HttpTransport {
     return this.base.href.replace(/\/$/, '');
   }
 
-  /** `path` is relative to the base URL, or an absolute URL (a provider's separate token endpoint). */
-  async send(method: Method, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpResponse> {
+  /**
+   * `path` is relative to the base URL, or an absolute URL (a provider's separate token endpoint).
+   * `headers` may be a function, called for each attempt: a header that must not be sent twice
+   * (a DPoP proof, whose jti the server remembers) is made anew for a retry.
+   */
+  async send(method: Method, path: string, init: { headers?: Record<string, string> | (() => Promise<Record<string, string>>); body?: string } = {}): Promise<HttpResponse> {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.base);
     const attempts = IDEMPOTENT.has(method) ? this.retries + 1 : 1;
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
+      const headers = typeof init.headers === 'function' ? await init.headers() : init.headers;
       try {
         const res = await request(url, {
-          method, headers: init.headers, body: init.body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
+          method, headers, body: init.body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
         });
         const text = await res.body.text();
         const ct = res.headers['content-type'];
@@ -99,7 +106,7 @@ export class HttpTransport {
         // 429 means the request was refused, not processed (RFC 6585 §4): sending it again is safe
         // for any method, POST included, once the server's Retry-After has passed. Bounded, so a
         // long ban fails at once (exit 5) instead of hanging a help-desk call.
-        const wait = res.statusCode === 429 && this.rateLimit && waits < this.rateLimit.retries ? retryAfterMs(res.headers['retry-after']) ?? 1000 : undefined;
+        const wait = res.statusCode === 429 && this.rateLimit && waits < this.rateLimit.retries ? this.waitMs(res.headers) ?? 1000 : undefined;
         if (wait !== undefined && wait <= this.rateLimit!.maxWaitMs) {
           waits++;
           attempt--;
@@ -116,6 +123,10 @@ export class HttpTransport {
         throw this.unreachable(e, method);
       }
     }
+  }
+
+  private waitMs(headers: HttpResponse['headers']): number | undefined {
+    return this.rateLimit?.waitMs ? this.rateLimit.waitMs({ headers }) : retryAfterMs(headers['retry-after']);
   }
 
   private unreachable(e: unknown, method: Method): TacError {

@@ -1,8 +1,8 @@
 import { TacError } from '../../core/errors.js';
-import { VERIFICATION_METHODS, type IssuedTacView, type IssueInput, type UserView, type VerdictView } from '../../core/types.js';
-import type { AuditRow } from '../audit-trail.js';
+import { type IssuedTacView, type IssueInput, type UserView, type VerdictView } from '../../core/types.js';
 import type { AuditFilter, ConnectedBackend, Identity } from '../backend.js';
 import type { ProviderOptions } from '../providers.js';
+import { ProviderTrail } from '../provider-trail.js';
 import { unsupported } from '../unsupported.js';
 import { MosaicApi } from './api.js';
 import { findUser, searchQuery, toDetails, toSummary, toUserView, type MosaicUser } from './users.js';
@@ -23,11 +23,13 @@ export class MosaicBackend implements ConnectedBackend {
   readonly location: string;
   private readonly api: MosaicApi;
   private readonly now: () => number;
+  private readonly trail: ProviderTrail;
 
   constructor(private readonly opts: ProviderOptions) {
     this.api = new MosaicApi(opts);
     this.location = this.api.location;
     this.now = opts.now ?? Date.now;
+    this.trail = new ProviderTrail(opts, NAME, this.location, this.now);
   }
 
   async identity(): Promise<Identity> {
@@ -50,7 +52,7 @@ export class MosaicBackend implements ConnectedBackend {
   async issueTac(input: IssueInput): Promise<IssuedTacView> {
     if (input.startsAt !== undefined) return no('codes that start later', 'tac generate --starts-at', 'issue the code when it is needed')();
     if (input.oneTime === false) return no('multi-use codes', 'tac generate --multi-use', 'issue a one-time code')();
-    this.checkAttestation(input);
+    this.trail.checkAttestation(input);
     const { user, type, identifier } = await findUser(this.api, input.user);
     const at = this.now();
     // expires_in in seconds, as the temp code guide says and shows (600); Mosaic's OpenAPI file
@@ -62,7 +64,7 @@ export class MosaicBackend implements ConnectedBackend {
         throw new TacError('policy_violation', `user "${input.user}" is not active in mosaic (disabled or pending) and cannot receive a temp code`);
       });
     if (typeof sent.code !== 'string' || !sent.code) throw new TacError('internal', `${NAME} answered the temp code request without a code`);
-    this.record({
+    this.trail.record({
       action: 'tac.generated', user: user.user_id, verifiedBy: input.verifiedBy ?? null, reason: input.reason ?? null,
       details: { ...(input.verificationNote ? { verificationNote: input.verificationNote } : {}), ...(input.ttl !== undefined ? { ttlMinutes: input.ttl } : {}) },
     });
@@ -81,7 +83,7 @@ export class MosaicBackend implements ConnectedBackend {
       found = await findUser(this.api, ref);
     } catch (e) {
       if ((e as TacError).code !== 'not_found') throw e;
-      this.record({ action: 'tac.verify_failed', outcome: 'failure', user: ref.trim(), reason: 'unknown_user' });
+      this.trail.record({ action: 'tac.verify_failed', outcome: 'failure', user: ref.trim(), reason: 'unknown_user' });
       return { valid: false, reason: 'unknown_user' };
     }
     const { user, type, identifier } = found;
@@ -98,22 +100,16 @@ export class MosaicBackend implements ConnectedBackend {
       const code = providerCode(e);
       if (e.code === 'forbidden' && code !== 'auth_locked') throw e;
       const reason = code === 'auth_locked' ? 'locked_out' : code === 'auth_otp_passcode_expired' ? 'expired' : 'invalid_code';
-      this.record({ action: 'tac.verify_failed', outcome: 'failure', user: user.user_id, reason });
+      this.trail.record({ action: 'tac.verify_failed', outcome: 'failure', user: user.user_id, reason });
       return { valid: false, reason };
     }
-    this.record({ action: 'tac.verified', user: user.user_id });
+    this.trail.record({ action: 'tac.verified', user: user.user_id });
     return { valid: true, user: toSummary(user), tac: null };
   }
 
   /** --user names the user as everywhere (email, username…): the trail holds Mosaic user ids. */
-  async queryAudit(q: AuditFilter) {
-    if (q.user === undefined) return this.opts.audit.query(q);
-    // A user no longer in Mosaic keeps their events, queryable by the id the trail holds.
-    const user = await findUser(this.api, q.user).then((f) => f.user.user_id, (e: TacError) => {
-      if (e.code === 'not_found') return q.user!.trim();
-      throw e;
-    });
-    return this.opts.audit.query({ ...q, user });
+  queryAudit(q: AuditFilter) {
+    return this.trail.query(q, async (ref) => (await findUser(this.api, ref)).user.user_id);
   }
 
   addUser = no('adding users', 'tac users add');
@@ -135,20 +131,6 @@ export class MosaicBackend implements ConnectedBackend {
 
   close() {
     return this.api.close();
-  }
-
-  /** As the engine's policy does: the code is refused until the agent says how identity was checked. */
-  private checkAttestation(input: IssueInput): void {
-    if (this.opts.requireAttestation && input.verifiedBy === undefined) {
-      throw new TacError('invalid_value', `--verified-by: the profile requires stating how the caller's identity was verified: one of ${VERIFICATION_METHODS.join(', ')}`, { field: '--verified-by' });
-    }
-  }
-
-  private record(r: Pick<AuditRow, 'action' | 'user'> & Partial<AuditRow>): void {
-    this.opts.audit.append({
-      at: new Date(this.now()).toISOString(), actor: this.opts.actor, provider: NAME, server: this.location,
-      outcome: 'success', tacId: null, verifiedBy: null, reason: null, details: {}, ...r,
-    });
   }
 }
 
