@@ -45,8 +45,12 @@ describe('okta: login and whoami', () => {
     expect(Date.parse(JSON.parse(r.stdout).tokenExpiresAt)).toBeGreaterThan(Date.now());
     const cfg = JSON.parse(readFileSync(join(c.dirs.config, 'tac', 'config.json'), 'utf8'));
     expect(cfg.profiles.default).toMatchObject({ provider: 'okta', auth: 'private_key', clientId: fake().clientId, privateKeyFile: fake().privateKeyFile });
+    const tokensBefore = (await fake().requests()).filter((q) => q.path === '/oauth2/v1/token').length;
     const show = await c.tac(['users', 'show', 'alice', '--json']);
     ok(show);
+    // The Bearer token is cached (0600, as a client secret's tokens are): the next command needs no new one.
+    expect((await fake().requests()).filter((q) => q.path === '/oauth2/v1/token')).toHaveLength(tokensBefore);
+    expect(filesUnder(c.root).map((f) => f.slice(c.root.length))).toContain('/xdg-config/tac/credentials.json');
     const key = readFileSync(fake().privateKeyFile, 'utf8').split('\n')[1]!;
     for (const f of filesUnder(c.root)) expect(readFileSync(f, 'utf8'), f).not.toContain(key);
     const who = JSON.parse((await c.tac(['whoami', '--json'])).stdout);
