@@ -5,6 +5,7 @@ import type { AuditFilter, ConnectedBackend, Identity, PolicyView } from '../bac
 import { splitTacId } from '../provider-ids.js';
 import type { ProviderOptions } from '../providers.js';
 import { ProviderTrail } from '../provider-trail.js';
+import { ProviderBackendBase } from '../provider-base.js';
 import { unsupported } from '../unsupported.js';
 import { OktaApi } from './api.js';
 import { applyPatch, toPolicyView } from './policy.js';
@@ -22,8 +23,10 @@ const asTac = (t: ProviderTac) => t as unknown as Tac;
  * list and delete (per user), and the policy (the authenticator's configuration). Users sign in
  * at Okta, so verify is not offered. tac keeps its own audit trail; a code is returned once, never stored.
  */
-export class OktaBackend implements ConnectedBackend {
+export class OktaBackend extends ProviderBackendBase implements ConnectedBackend {
   readonly kind = 'remote' as const;
+  protected readonly providerName = NAME;
+  protected readonly consoleHint = CONSOLE;
   readonly location: string;
   private readonly api: OktaApi;
   private readonly authenticator: TacAuthenticatorLookup;
@@ -31,6 +34,7 @@ export class OktaBackend implements ConnectedBackend {
   private readonly trail: ProviderTrail;
 
   constructor(opts: ProviderOptions) {
+    super();
     this.api = new OktaApi(opts);
     this.location = this.api.location;
     this.authenticator = new TacAuthenticatorLookup(this.api);
@@ -153,17 +157,9 @@ export class OktaBackend implements ConnectedBackend {
     return toPolicyView(saved);
   }
 
-  replacePolicy = no('replacing the whole code policy', 'tac policy set --from-file', 'give only the fields to change');
+  replacePolicy = no('replacing the whole code policy', 'tac policy set', 'give the fields to change');
   resetPolicy = no('resetting the code policy', 'tac policy reset', 'set the fields with tac policy set');
   verify = no('checking codes', 'tac verify', 'users sign in at Okta with the TAC');
-  addUser = no('adding users', 'tac users add');
-  importUsers = no('importing users', 'tac users import');
-  existingEmails = no('importing users', 'tac users import');
-  unlockUser = no('unlocking users', 'tac users unlock');
-  setUserDisabled = no('disabling or enabling users', 'tac users disable/enable');
-  deleteUser = no('deleting users', 'tac users delete');
-  createGuest = no('guest accounts', 'tac guests create');
-  importGuests = no('guest accounts', 'tac guests import');
   purge = no('purging TACs', 'tac purge', 'Okta expires TACs itself');
 
   /** --user names the user as everywhere: the trail holds Okta user ids. */
