@@ -1,0 +1,99 @@
+import { invalid, TacError } from '../../core/errors.js';
+import type { PolicyPatch } from '../../core/policy.js';
+import type { PolicyView } from '../backend.js';
+import { unsupported } from '../unsupported.js';
+
+/**
+ * The tenant's Temporary Access Pass policy (resources/temporaryaccesspassauthenticationmethodconfiguration.md)
+ * mapped onto tac's policy fields, and tac's `policy set` mapped back onto a PATCH body.
+ */
+export interface EntraPolicy {
+  state?: string;
+  defaultLifetimeInMinutes?: number;
+  defaultLength?: number;
+  minimumLifetimeInMinutes?: number;
+  maximumLifetimeInMinutes?: number;
+  isUsableOnce?: boolean;
+}
+
+export const POLICY_PATH = 'v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
+/** The PATCH body must name its type (temporaryaccesspassauthenticationmethodconfiguration-update.md). */
+export const POLICY_TYPE = '#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration';
+
+/** Graph's documented bounds: lifetimes 10 to 43,200 minutes (30 days), length 8 to 48. */
+export const ENTRA_LIFETIME = { min: 10, max: 43_200 } as const;
+export const ENTRA_LENGTH = { min: 8, max: 48 } as const;
+
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+/**
+ * What `policy show` prints for Entra. tac asks for one-time passes unless --multi-use
+ * (oneTimeDefault true); settings Entra does not have are null. requireAttestation is the profile's.
+ */
+export function toPolicyView(p: EntraPolicy, requireAttestation: boolean): PolicyView {
+  return {
+    enabled: typeof p.state === 'string' ? p.state === 'enabled' : null,
+    minTtl: num(p.minimumLifetimeInMinutes),
+    maxTtl: num(p.maximumLifetimeInMinutes),
+    defaultTtl: num(p.defaultLifetimeInMinutes),
+    length: num(p.defaultLength),
+    complexity: null,
+    mixedCase: null,
+    excludeAmbiguous: null,
+    multiUseAllowed: typeof p.isUsableOnce === 'boolean' ? !p.isUsableOnce : null,
+    oneTimeDefault: true,
+    maxFailedAttempts: null,
+    lockoutDuration: null,
+    maxConsecutiveFailures: null,
+    purgeAfterDays: null,
+    phoneRegion: null,
+    requireAttestation,
+  };
+}
+
+/** `policy set` flags with no Entra setting, and where the admin goes instead. */
+const NOT_IN_ENTRA: Record<string, [flag: string, instead: string]> = {
+  complexity: ['--letters/--special-characters', 'Entra chooses the characters of a pass'],
+  mixedCase: ['--mixed-case', 'Entra chooses the characters of a pass'],
+  excludeAmbiguous: ['--exclude-ambiguous', 'Entra chooses the characters of a pass'],
+  oneTimeDefault: ['--one-time-default', 'tac asks for a one-time pass unless generate --multi-use'],
+  maxFailedAttempts: ['--max-failed-attempts', 'Entra applies its own sign-in lockout (Smart Lockout)'],
+  lockoutDuration: ['--lockout-duration', 'Entra applies its own sign-in lockout (Smart Lockout)'],
+  maxConsecutiveFailures: ['--max-consecutive-failures', 'Entra applies its own sign-in lockout (Smart Lockout)'],
+  purgeAfterDays: ['--purge-after', 'Entra removes expired passes itself'],
+  phoneRegion: ['--phone-region', 'Entra finds users by id, userPrincipalName or email'],
+  requireAttestation: ['--require-attestation', 'use tac config set require-attestation for this profile'],
+};
+
+const FLAGS = { minTtl: '--min-ttl', maxTtl: '--max-ttl', defaultTtl: '--default-ttl' } as const;
+
+/**
+ * The PATCH body for a tac policy patch, checked before it is sent: every field must exist in Entra,
+ * lifetimes 10–43,200 and min ≤ default ≤ max with the tenant's current values, length 8–48.
+ */
+export function patchBody(patch: PolicyPatch, current: EntraPolicy): Record<string, unknown> {
+  for (const key of Object.keys(patch)) {
+    const missing = NOT_IN_ENTRA[key];
+    if (missing) throw unsupported('entra', `setting ${key}`, `tac policy set ${missing[0]}`, missing[1]);
+  }
+  const body: Record<string, unknown> = { '@odata.type': POLICY_TYPE };
+  if (patch.enabled !== undefined) body.state = patch.enabled ? 'enabled' : 'disabled';
+  if (patch.multiUseAllowed !== undefined) body.isUsableOnce = !patch.multiUseAllowed;
+  if (patch.length !== undefined) {
+    if (patch.length < ENTRA_LENGTH.min || patch.length > ENTRA_LENGTH.max) throw invalid('--length', `${patch.length} is out of range; Entra allows ${ENTRA_LENGTH.min} to ${ENTRA_LENGTH.max}`);
+    body.defaultLength = patch.length;
+  }
+  const fields = { minTtl: 'minimumLifetimeInMinutes', maxTtl: 'maximumLifetimeInMinutes', defaultTtl: 'defaultLifetimeInMinutes' } as const;
+  for (const [key, field] of Object.entries(fields) as [keyof typeof fields, (typeof fields)[keyof typeof fields]][]) {
+    const v = patch[key];
+    if (v === undefined) continue;
+    if (v < ENTRA_LIFETIME.min || v > ENTRA_LIFETIME.max) throw invalid(FLAGS[key], `${v} minutes is out of range; Entra allows ${ENTRA_LIFETIME.min} to ${ENTRA_LIFETIME.max} minutes (30d)`);
+    body[field] = v;
+  }
+  const min = (body.minimumLifetimeInMinutes ?? current.minimumLifetimeInMinutes) as number;
+  const max = (body.maximumLifetimeInMinutes ?? current.maximumLifetimeInMinutes) as number;
+  const dflt = (body.defaultLifetimeInMinutes ?? current.defaultLifetimeInMinutes) as number;
+  if (min > max) throw new TacError('invalid_value', `--min-ttl: ${min} minutes is above the maximum lifetime (${max} minutes)`, { field: '--min-ttl' });
+  if (dflt < min || dflt > max) throw new TacError('invalid_value', `--default-ttl: ${dflt} minutes must be between the minimum and maximum lifetimes (${min} to ${max} minutes)`, { field: '--default-ttl' });
+  return body;
+}
