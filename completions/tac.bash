@@ -39,7 +39,7 @@ __tac_node() {
     'agents list') __tac_subs=''; __tac_opts='--all --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents revoke') __tac_subs=''; __tac_opts='--yes --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'login') __tac_subs=''; __tac_opts='--provider --client-id --token-url --client-secret-stdin --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'login') __tac_subs=''; __tac_opts='--provider --client-id --token-url --client-secret-stdin --api-token-stdin --private-key-file --key-id --tenant --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'logout') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'whoami') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'config') __tac_subs='list get set help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -136,7 +136,7 @@ __tac_takes_value() {
     'agents list:--db'|'agents list:--server'|'agents list:--profile') return 0 ;;
     'agents revoke:--db'|'agents revoke:--server'|'agents revoke:--profile') return 0 ;;
     'agents help:--db'|'agents help:--server'|'agents help:--profile') return 0 ;;
-    'login:--provider'|'login:--client-id'|'login:--token-url'|'login:--db'|'login:--server'|'login:--profile') return 0 ;;
+    'login:--provider'|'login:--client-id'|'login:--token-url'|'login:--private-key-file'|'login:--key-id'|'login:--tenant'|'login:--db'|'login:--server'|'login:--profile') return 0 ;;
     'logout:--db'|'logout:--server'|'logout:--profile') return 0 ;;
     'whoami:--db'|'whoami:--server'|'whoami:--profile') return 0 ;;
     'config:--db'|'config:--server'|'config:--profile') return 0 ;;
@@ -196,6 +196,7 @@ __tac_value() {
     'agents revoke:--db') __tac_files ;;
     'agents help:--db') __tac_files ;;
     'login:--provider') __tac_words 'tac mosaic' ;;
+    'login:--private-key-file') __tac_files ;;
     'login:--db') __tac_files ;;
     'logout:--db') __tac_files ;;
     'whoami:--db') __tac_files ;;

@@ -12,6 +12,12 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/**
+ * A policy as a backend shows it: tac's own engine has every field; a provider omits each setting
+ * it does not have (absent in --json, "not offered" in a table), rather than inventing a value.
+ */
+export type PolicyView = Partial<Omit<Policy, 'complexity'>> & { complexity?: Partial<Policy['complexity']> };
+
 export interface ImportRow<T> {
   line: number;
   input: T;
@@ -44,10 +50,10 @@ export interface Backend {
   revokeUserTacs(ref: string): Promise<Tac[]>;
   verify(ref: string, code: string): Promise<VerdictView>;
 
-  getPolicy(): Promise<Policy>;
-  updatePolicy(patch: PolicyPatch): Promise<Policy>;
-  replacePolicy(policy: unknown): Promise<Policy>;
-  resetPolicy(): Promise<Policy>;
+  getPolicy(): Promise<PolicyView>;
+  updatePolicy(patch: PolicyPatch): Promise<PolicyView>;
+  replacePolicy(policy: unknown): Promise<PolicyView>;
+  resetPolicy(): Promise<PolicyView>;
 
   createGuest(input: GuestInput): Promise<IssuedTac>;
   importGuests(rows: ImportRow<GuestInput>[], onExisting: OnExisting): Promise<GuestImportResult[]>;
@@ -61,7 +67,8 @@ export interface Backend {
 /** Who a remote backend's credentials act as: `tac whoami` and `tac login` show it. */
 export interface Identity {
   provider: string;
-  clientId: string;
+  /** null for an API token, which acts as the admin who made it rather than as an app. */
+  clientId: string | null;
   /** The agent's name and role on tac serve; null where a provider has no such notion. */
   name: string | null;
   role: string | null;

@@ -1,5 +1,5 @@
 import type { Backend, ConnectedBackend } from '../backends/backend.js';
-import { PROVIDER_MODULES } from '../backends/providers.js';
+import { clientSecretOf, PROVIDER_MODULES } from '../backends/providers.js';
 import type { RemoteBackend } from '../backends/remote.js';
 import type { TokenCache } from '../backends/token-cache.js';
 import { unsupported } from '../backends/unsupported.js';
@@ -9,11 +9,12 @@ import { dataDir, keyFilePath } from '../store/paths.js';
 import { join } from 'node:path';
 import type { CommandContext } from './context.js';
 import { resolveTarget, type Target } from './target.js';
+import type { RemoteCredentials } from './remote-credentials.js';
 
 export { localActor };
 
 type RemoteTarget = Extract<Target, { kind: 'remote' }>;
-type Creds = { clientId: string; clientSecret: string; tokenCache?: TokenCache };
+type Creds = Pick<RemoteCredentials, 'credential' | 'tokenCache'>;
 
 /** Opens the backend the command runs against: the embedded SQLite database by default. */
 export async function openBackend(ctx: CommandContext): Promise<Backend> {
@@ -31,10 +32,12 @@ export async function credentials(ctx: CommandContext, target: RemoteTarget) {
   const creds = await remoteCredentials(ctx, target);
   if (!creds) {
     const provider = target.provider === 'tac' ? '' : ` --provider ${target.provider}`;
-    throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login${provider} --server ${target.server} (or set TAC_CLIENT_ID and TAC_CLIENT_SECRET)`);
+    throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login${provider} --server ${target.server} (or set ${ENV_HINT[target.auth]})`);
   }
   return creds;
 }
+
+const ENV_HINT = { client_secret: 'TAC_CLIENT_ID and TAC_CLIENT_SECRET', api_token: 'TAC_API_TOKEN', private_key: 'TAC_CLIENT_ID and TAC_PRIVATE_KEY_FILE' } as const;
 
 /** tac serve only: agents and the audit export are its own. */
 export async function openRemote(ctx: CommandContext, target: RemoteTarget): Promise<RemoteBackend> {
@@ -44,7 +47,8 @@ export async function openRemote(ctx: CommandContext, target: RemoteTarget): Pro
 
 export async function remoteBackend(target: RemoteTarget, creds: Creds): Promise<RemoteBackend> {
   const { RemoteBackend } = await import('../backends/remote.js');
-  return new RemoteBackend({ serverUrl: target.server, clientId: creds.clientId, clientSecret: creds.clientSecret, insecure: target.insecure, tokenCache: creds.tokenCache });
+  const { clientId, secret } = clientSecretOf('tac serve', creds.credential);
+  return new RemoteBackend({ serverUrl: target.server, clientId, clientSecret: secret, insecure: target.insecure, tokenCache: creds.tokenCache });
 }
 
 /**
@@ -55,12 +59,17 @@ export async function connect(ctx: CommandContext, target: RemoteTarget, creds: 
   if (target.provider === 'tac') return remoteBackend(target, creds);
   const [{ open }, { AuditTrail }] = await Promise.all([PROVIDER_MODULES[target.provider](), import('../backends/audit-trail.js')]);
   return open({
-    serverUrl: target.server, tokenUrl: target.tokenUrl ?? target.server, clientId: creds.clientId, clientSecret: creds.clientSecret, insecure: target.insecure,
+    serverUrl: target.server, tokenUrl: target.tokenUrl ?? missingTokenUrl(target), credential: creds.credential, ...(target.tenant ? { tenant: target.tenant } : {}), insecure: target.insecure,
     tokenCache: creds.tokenCache, requireAttestation: target.requireAttestation, audit: new AuditTrail(auditPath(ctx, target)), actor: localActor(ctx.env),
     onRateLimitWait: (s) => {
       if (ctx.io.stderr.isTTY) ctx.info(`${target.provider} is limiting requests; trying again in ${s} s…`);
     },
   });
+}
+
+/** Entra's token endpoint is named by the tenant: without one there is nowhere to sign in. */
+function missingTokenUrl(target: RemoteTarget): never {
+  throw new TacError('usage', `${target.provider} needs its tenant: set TAC_TENANT, or run tac login --provider ${target.provider} --tenant <id or domain> (or give --token-url)`);
 }
 
 /** tac's own trail of what it did on a provider: one file per profile (or per host without one). */

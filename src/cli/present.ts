@@ -1,5 +1,5 @@
 import { formatMinutes, formatRelative } from '../core/duration.js';
-import type { Policy } from '../core/policy.js';
+import type { PolicyView } from '../backends/backend.js';
 import type { AuditEvent, IssuedTacView, ListedTac, Tac, UserView } from '../core/types.js';
 import { isLockedUntilUnlocked } from '../core/users.js';
 import { renderIssuedCode } from '../output/code-display.js';
@@ -60,30 +60,35 @@ export function printUser(ctx: CommandContext, u: UserView): void {
   else ctx.table(USER_TABLE, [userRow(u, ctx.clock.now())]);
 }
 
-export function printPolicy(ctx: CommandContext, p: Policy): void {
+export function printPolicy(ctx: CommandContext, p: PolicyView): void {
   if (ctx.globals.json) return ctx.json(p);
-  const onOff = (b: boolean) => (b ? 'yes' : 'no');
+  const onOff = (b: boolean | undefined) => (b === undefined ? NOT_OFFERED : b ? 'yes' : 'no');
+  const minutes = (m: number | undefined) => (m === undefined ? NOT_OFFERED : `${formatMinutes(m)} (${m} min)`);
+  const c = p.complexity ?? {};
   ctx.record([
     ['enabled', onOff(p.enabled)],
-    ['minTtl', `${formatMinutes(p.minTtl)} (${p.minTtl} min)`],
-    ['maxTtl', `${formatMinutes(p.maxTtl)} (${p.maxTtl} min)`],
-    ['defaultTtl', `${formatMinutes(p.defaultTtl)} (${p.defaultTtl} min)`],
-    ['length', p.length],
-    ['numbers', onOff(p.complexity.numbers)],
-    ['letters', onOff(p.complexity.letters)],
-    ['specialCharacters', onOff(p.complexity.specialCharacters)],
+    ['minTtl', minutes(p.minTtl)],
+    ['maxTtl', minutes(p.maxTtl)],
+    ['defaultTtl', minutes(p.defaultTtl)],
+    ['length', p.length ?? NOT_OFFERED],
+    ['numbers', onOff(c.numbers)],
+    ['letters', onOff(c.letters)],
+    ['specialCharacters', onOff(c.specialCharacters)],
     ['mixedCase', onOff(p.mixedCase)],
     ['excludeAmbiguous', onOff(p.excludeAmbiguous)],
     ['multiUseAllowed', onOff(p.multiUseAllowed)],
     ['oneTimeDefault', onOff(p.oneTimeDefault)],
-    ['maxFailedAttempts', p.maxFailedAttempts],
-    ['lockoutDuration', `${formatMinutes(p.lockoutDuration)} (${p.lockoutDuration} min)`],
-    ['maxConsecutiveFailures', p.maxConsecutiveFailures],
-    ['purgeAfterDays', p.purgeAfterDays],
-    ['phoneRegion', p.phoneRegion ?? 'none'],
+    ['maxFailedAttempts', p.maxFailedAttempts ?? NOT_OFFERED],
+    ['lockoutDuration', minutes(p.lockoutDuration)],
+    ['maxConsecutiveFailures', p.maxConsecutiveFailures ?? NOT_OFFERED],
+    ['purgeAfterDays', p.purgeAfterDays ?? NOT_OFFERED],
+    ['phoneRegion', p.phoneRegion === undefined ? NOT_OFFERED : p.phoneRegion ?? 'none'],
     ['requireAttestation', onOff(p.requireAttestation)],
   ]);
 }
+
+/** A setting the backend (an identity provider) does not have. */
+const NOT_OFFERED = 'not offered';
 
 /** When, what, how it went and for whom; the event id last. AT may lose its milliseconds ("…"). */
 export const AUDIT_TABLE: TableSpec = {

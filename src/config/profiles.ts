@@ -2,17 +2,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalid } from '../core/errors.js';
 import { importModule } from '../import-module.js';
-import type { ProviderName } from '../backends/providers.js';
+import type { AuthMethod, ProviderName } from '../backends/providers.js';
 
 /**
  * A profile says where commands run: a local database, or a server with the client id that acts
  * there. `provider` names what answers at `server` (tac serve when absent, or an identity provider);
  * `tokenUrl` overrides the provider's token endpoint; `requireAttestation: false` lets a provider
  * profile issue codes without --verified-by (tac serve applies its own policy instead).
+ * `auth` says how the app signs in (a client secret when absent); a private key stays in the
+ * user's own file (`privateKeyFile`), an API token or secret in the keychain, never here.
  */
 export type Profile =
   | { type: 'local'; db?: string }
-  | { type: 'remote'; server: string; clientId: string; insecure?: boolean; provider?: ProviderName; tokenUrl?: string; requireAttestation?: boolean };
+  | {
+    type: 'remote'; server: string; clientId: string; insecure?: boolean; provider?: ProviderName; tokenUrl?: string; requireAttestation?: boolean;
+    auth?: AuthMethod; privateKeyFile?: string; keyId?: string; tenant?: string;
+  };
 
 export interface ConfigFile {
   currentProfile?: string;

@@ -1,5 +1,5 @@
 import { TacError } from '../../core/errors.js';
-import type { ProviderOptions } from '../providers.js';
+import { clientSecretOf, type ProviderOptions } from '../providers.js';
 import { HttpTransport, parseJson, parseServerUrl, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
 import { MemoryTokenCache, type CachedToken } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
@@ -24,11 +24,14 @@ const PROVIDER = 'mosaic';
 
 export class MosaicApi {
   readonly location: string;
+  /** Mosaic apps authenticate with a client id and secret only. */
+  readonly client: { clientId: string; secret: string };
   private readonly http: HttpTransport;
   private readonly tokens: TokenSource;
   private readonly now: () => number;
 
   constructor(private readonly opts: ProviderOptions) {
+    this.client = clientSecretOf(PROVIDER, opts.credential);
     const base = parseServerUrl(opts.serverUrl, opts.insecure);
     // The token URL may be another host (a regional tenant); it obeys the same loopback rule.
     parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
@@ -37,7 +40,7 @@ export class MosaicApi {
     });
     this.location = this.http.location;
     this.now = opts.now ?? Date.now;
-    this.tokens = new TokenSource(opts.tokenCache ?? new MemoryTokenCache(), `${PROVIDER}|${opts.tokenUrl}|${opts.clientId}`, () => this.fetchToken(), this.now);
+    this.tokens = new TokenSource(opts.tokenCache ?? new MemoryTokenCache(), `${PROVIDER}|${opts.tokenUrl}|${this.client.clientId}`, () => this.fetchToken(), this.now);
   }
 
   /** A new token: proves the client id and secret (tac login, tac whoami). */
@@ -51,7 +54,7 @@ export class MosaicApi {
    * {access_token, token_type: "Bearer", expires_in}. Not refreshable: a new one is requested.
    */
   private async fetchToken(): Promise<CachedToken> {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.opts.clientId, client_secret: this.opts.clientSecret }).toString();
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.client.clientId, client_secret: this.client.secret }).toString();
     const res = await this.http.send('POST', this.opts.tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body });
     const json = parseJson(res) as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (res.status === 200 && typeof json?.access_token === 'string') {
@@ -59,7 +62,7 @@ export class MosaicApi {
       return { accessToken: json.access_token, expiresAt: this.now() + lifetime, scope: '' };
     }
     if (res.status === 400 || res.status === 401) {
-      throw new TacError('unauthenticated', `${PROVIDER} at ${this.opts.tokenUrl} rejected client ${this.opts.clientId}${why(res, [this.opts.clientSecret])}; check the client id and secret (tac login --provider mosaic)`);
+      throw new TacError('unauthenticated', `${PROVIDER} at ${this.opts.tokenUrl} rejected client ${this.client.clientId}${why(res, [this.client.secret])}; check the client id and secret (tac login --provider mosaic)`);
     }
     throw this.error(res, 'the token request', {});
   }
@@ -98,7 +101,7 @@ export class MosaicApi {
   private errorByStatus(res: HttpResponse, what: string, opts: CallOptions): TacError {
     const at = `${PROVIDER} at ${this.location}`;
     const id = requestId(res);
-    const reason = () => why(res, [this.opts.clientSecret, ...(opts.secrets ?? [])]);
+    const reason = () => why(res, [this.client.secret, ...(opts.secrets ?? [])]);
     switch (true) {
       case res.status === 401:
         return new TacError('unauthenticated', `${at} refused the credentials for ${what}${reason()}; run tac login --provider mosaic`);

@@ -34,7 +34,7 @@ export class MosaicBackend implements ConnectedBackend {
 
   async identity(): Promise<Identity> {
     const token = await this.api.freshToken();
-    return { provider: NAME, clientId: this.opts.clientId, name: null, role: null, scopes: [], tokenExpiresAt: new Date(token.expiresAt).toISOString() };
+    return { provider: NAME, clientId: this.api.client.clientId, name: null, role: null, scopes: [], tokenExpiresAt: new Date(token.expiresAt).toISOString() };
   }
 
   async showUser(ref: string) {

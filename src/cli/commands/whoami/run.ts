@@ -1,7 +1,16 @@
 import { keyFilePath } from '../../../store/paths.js';
 import { connect, credentials, localActor } from '../../backend-factory.js';
 import type { Handler } from '../../spec.js';
-import { resolveTarget } from '../../target.js';
+import { ENV_CREDENTIAL, resolveTarget } from '../../target.js';
+import type { RemoteCredentials } from '../../remote-credentials.js';
+import type { AuthMethod } from '../../../backends/providers.js';
+
+/** Where the secret is kept: the environment, the keychain, the 0600 file, or the user's key file. */
+function describeSource(source: RemoteCredentials['source'], auth: AuthMethod): string {
+  if (source === 'environment') return `environment (${ENV_CREDENTIAL[auth]})`;
+  if ('keyFile' in source) return `key file:${source.keyFile}`;
+  return source.kind === 'keychain' ? 'keychain' : `file:${source.where}`;
+}
 
 export const run: Handler = async (ctx) => {
   const target = resolveTarget(ctx.globals, ctx.env);
@@ -13,7 +22,7 @@ export const run: Handler = async (ctx) => {
   const creds = await credentials(ctx, target);
   const backend = await connect(ctx, target, creds);
   const who = await backend.identity().finally(() => backend.close());
-  const secretStorage = creds.source === 'environment' ? 'environment (TAC_CLIENT_SECRET)' : creds.source.kind === 'keychain' ? 'keychain' : `file:${creds.source.where}`;
+  const secretStorage = describeSource(creds.source, target.auth);
   const info = {
     backend: 'remote', provider: who.provider, profile: target.profile ?? null, server: target.server, clientId: who.clientId, agent: who.name, role: who.role,
     scopes: who.scopes, tokenExpiresAt: who.tokenExpiresAt, secretStorage,
