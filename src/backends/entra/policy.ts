@@ -24,31 +24,20 @@ export const POLICY_TYPE = '#microsoft.graph.temporaryAccessPassAuthenticationMe
 export const ENTRA_LIFETIME = { min: 10, max: 43_200 } as const;
 export const ENTRA_LENGTH = { min: 8, max: 48 } as const;
 
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-
 /**
- * What `policy show` prints for Entra. tac asks for one-time passes unless --multi-use
- * (oneTimeDefault true); settings Entra does not have are null. requireAttestation is the profile's.
+ * What `policy show` prints for Entra: the settings Entra has (a field Graph did not return is left
+ * out too); complexity, lockout, purge and phone region are not Entra's and are absent. tac asks for
+ * one-time passes unless --multi-use (oneTimeDefault); requireAttestation is the profile's.
  */
 export function toPolicyView(p: EntraPolicy, requireAttestation: boolean): PolicyView {
-  return {
-    enabled: typeof p.state === 'string' ? p.state === 'enabled' : null,
-    minTtl: num(p.minimumLifetimeInMinutes),
-    maxTtl: num(p.maximumLifetimeInMinutes),
-    defaultTtl: num(p.defaultLifetimeInMinutes),
-    length: num(p.defaultLength),
-    complexity: null,
-    mixedCase: null,
-    excludeAmbiguous: null,
-    multiUseAllowed: typeof p.isUsableOnce === 'boolean' ? !p.isUsableOnce : null,
-    oneTimeDefault: true,
-    maxFailedAttempts: null,
-    lockoutDuration: null,
-    maxConsecutiveFailures: null,
-    purgeAfterDays: null,
-    phoneRegion: null,
-    requireAttestation,
-  };
+  const view: PolicyView = { oneTimeDefault: true, requireAttestation };
+  if (typeof p.state === 'string') view.enabled = p.state === 'enabled';
+  if (typeof p.minimumLifetimeInMinutes === 'number') view.minTtl = p.minimumLifetimeInMinutes;
+  if (typeof p.maximumLifetimeInMinutes === 'number') view.maxTtl = p.maximumLifetimeInMinutes;
+  if (typeof p.defaultLifetimeInMinutes === 'number') view.defaultTtl = p.defaultLifetimeInMinutes;
+  if (typeof p.defaultLength === 'number') view.length = p.defaultLength;
+  if (typeof p.isUsableOnce === 'boolean') view.multiUseAllowed = !p.isUsableOnce;
+  return view;
 }
 
 /** `policy set` flags with no Entra setting, and where the admin goes instead. */
