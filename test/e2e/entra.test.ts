@@ -209,10 +209,21 @@ describe('entra: policy and what Entra does not offer', () => {
       expect(r.stderr).toBe(`${message}\n`);
     }
     expect(await patchCount()).toBe(patches); // refused before any PATCH
+    // policy show --json given back to set --from-file: what tac itself shows may stay as it is.
+    const file = join(c.root, 'policy.json');
+    writeFileSync(file, show.stdout);
+    const fromFile = await c.tac(['policy', 'set', '--from-file', file, '--json']);
+    ok(fromFile);
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ maxTtl: 480, length: 8 });
+    writeFileSync(file, JSON.stringify({ oneTimeDefault: false }));
+    const changed = await c.tac(['policy', 'set', '--from-file', file]);
+    expect(changed.code).toBe(5);
+    expect(changed.stderr).toBe('error: entra does not offer setting oneTimeDefault (tac policy set --one-time-default); tac asks for a one-time pass unless generate --multi-use\n');
+    ok(await c.tac(['policy', 'set', '--max-ttl', '10h']));
     const reset = await c.tac(['policy', 'reset', '--yes', '--json']);
     expect(JSON.parse(reset.stdout)).toMatchObject({ maxTtl: 480, length: 8 });
     const audit = parseJsonLines<{ action: string; details: Record<string, unknown> }>((await c.tac(['audit', '--action', 'policy.updated', '--json'])).stdout);
-    expect(audit.map((e) => e.details)).toMatchObject([{ reset: true }, { changed: { maximumLifetimeInMinutes: 600, defaultLength: 12 } }]);
+    expect(audit.map((e) => e.details)).toMatchObject([{ reset: true }, { changed: { maximumLifetimeInMinutes: 600 } }, { changed: { state: 'enabled' } }, { changed: { maximumLifetimeInMinutes: 600, defaultLength: 12 } }]);
   });
 
   it('verify and the commands Graph has no call for here: one line each, exit 5', async () => {

@@ -102,6 +102,10 @@ describe('entra policy', () => {
     expect(message(() => patchBody({ minTtl: 600 }, POLICY))).toBe('invalid_value: --min-ttl: 600 minutes is above the maximum lifetime (480 minutes)');
     expect(message(() => patchBody({ defaultTtl: 30 }, POLICY))).toBe('invalid_value: --default-ttl: 30 minutes must be between the minimum and maximum lifetimes (60 to 480 minutes)');
     expect(message(() => patchBody({ minTtl: 20, defaultTtl: 30 }, POLICY))).toBe('accepted');
+    // What tac shows may come back unchanged (a policy show --json file); a change is refused.
+    const shown = toPolicyView(POLICY, true);
+    expect(patchBody({ oneTimeDefault: true, requireAttestation: true, length: 9 }, POLICY, shown)).toEqual({ '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration', defaultLength: 9 });
+    expect(message(() => patchBody({ requireAttestation: false }, POLICY, shown))).toMatch(/^unsupported: entra does not offer setting requireAttestation .*tac config set require-attestation/);
   });
 });
 

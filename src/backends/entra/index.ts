@@ -133,7 +133,8 @@ export class EntraBackend implements ConnectedBackend {
 
   /** Checked against Graph's bounds and the current policy, then PATCHed (204) and read back. */
   async updatePolicy(patch: PolicyPatch): Promise<PolicyView> {
-    const body = patchBody(patch, await this.readPolicy());
+    const current = await this.readPolicy();
+    const body = patchBody(patch, current, toPolicyView(current, this.opts.requireAttestation));
     await this.api.call('PATCH', POLICY_PATH, 'changing the Temporary Access Pass policy', body, { permission: PERMISSIONS.policy });
     const { '@odata.type': _, ...changed } = body;
     this.record({ action: 'policy.updated', user: null, details: { changed } });
@@ -158,7 +159,7 @@ export class EntraBackend implements ConnectedBackend {
   }
 
   verify = no('checking a Temporary Access Pass', 'tac verify', 'users sign in with it at Microsoft');
-  replacePolicy = no('replacing the whole policy', 'tac policy set --from-file', 'give the fields to change to tac policy set');
+  replacePolicy = no('replacing the whole policy', 'tac policy set', 'give the fields to change');
   addUser = no('adding users', 'tac users add');
   importUsers = no('importing users', 'tac users import');
   existingEmails = no('importing users', 'tac users import');

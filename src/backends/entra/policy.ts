@@ -60,8 +60,10 @@ const FLAGS = { minTtl: '--min-ttl', maxTtl: '--max-ttl', defaultTtl: '--default
  * The PATCH body for a tac policy patch, checked before it is sent: every field must exist in Entra,
  * lifetimes 10–43,200 and min ≤ default ≤ max with the tenant's current values, length 8–48.
  */
-export function patchBody(patch: PolicyPatch, current: EntraPolicy): Record<string, unknown> {
-  for (const key of Object.keys(patch)) {
+export function patchBody(patch: PolicyPatch, current: EntraPolicy, shown: PolicyView = {}): Record<string, unknown> {
+  for (const [key, value] of Object.entries(patch)) {
+    // A `policy show --json` file sent back as it is: what tac itself shows may stay unchanged.
+    if ((key === 'oneTimeDefault' || key === 'requireAttestation') && shown[key] === value) continue;
     const missing = NOT_IN_ENTRA[key];
     if (missing) throw unsupported('entra', `setting ${key}`, `tac policy set ${missing[0]}`, missing[1]);
   }
