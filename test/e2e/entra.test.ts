@@ -113,6 +113,9 @@ describe('entra: generate, list, delete', () => {
     expect(passes).toHaveLength(1);
     expect(passes[0]).toMatchObject({ userId: ALICE, status: 'active', oneTime: true, useCount: null, createdBy: null });
     expect(passes[0].id).not.toBe(t.id);
+    const shown = JSON.parse((await c.tac(['users', 'show', 'alice', '--json'])).stdout);
+    expect(shown.currentTac).toMatchObject({ id: passes[0].id, status: 'active', oneTime: true });
+    expect(shown.currentTac.user).toBeUndefined();
     const audit = parseJsonLines<{ action: string; tacId: string; reason: string | null; details: Record<string, unknown> }>((await c.tac(['audit', '--json'])).stdout);
     expect(audit.map((e) => [e.action, e.tacId, e.reason])).toEqual([
       ['tac.generated', passes[0].id, 'new phone'], ['tac.revoked', t.id, 'replaced'], ['tac.generated', t.id, null],

@@ -49,8 +49,16 @@ export class EntraBackend implements ConnectedBackend {
     };
   }
 
+  /** With the user's pass as currentTac (Graph keeps at most one); null when there is none or the app may not read it. */
   async showUser(ref: string) {
-    return toDetails(await findUser(this.api, ref));
+    const user = await findUser(this.api, ref);
+    const passes = await this.passes(user.id).catch((e: TacError) => {
+      if (e.code === 'forbidden') return [];
+      throw e;
+    });
+    const pass = passes[0];
+    const current = pass ? (({ user: _, ...tac }) => tac)(toListedTac(user.id, pass, toSummary(user), this.now())) : null;
+    return { ...toDetails(user), currentTac: current };
   }
 
   async searchUsers(query: string, opts: { guestsOnly?: boolean; limit?: number } = {}): Promise<UserView[]> {
