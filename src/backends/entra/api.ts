@@ -1,5 +1,5 @@
 import { TacError, type ErrorCode } from '../../core/errors.js';
-import type { ProviderOptions } from '../providers.js';
+import { credentialClientId, type ProviderOptions } from '../providers.js';
 import { HttpTransport, parseJson, parseServerUrl, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
 import { MemoryTokenCache, type CachedToken } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
@@ -48,8 +48,7 @@ export class EntraApi {
   }
 
   get clientId(): string {
-    const c = this.opts.credential;
-    return c.kind === 'api_token' ? '' : c.clientId;
+    return credentialClientId(this.opts.credential) ?? '';
   }
 
   /** A new token: proves the credentials (tac login, tac whoami). */
