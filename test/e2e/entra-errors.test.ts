@@ -58,6 +58,15 @@ describe('entra: errors', () => {
     }
   });
 
+  it('404 on the POST (the user went away meanwhile): exit 3, one line', async () => {
+    const c = client('404');
+    expect((await c.login()).code).toBe(0);
+    await fake().fail(404, { path: '/v1.0/users/', method: 'POST' });
+    const r = await c.tac(['generate', '--user', 'alice@contoso.com', '--verified-by', 'callback']);
+    expect(r.code, describeRun(r)).toBe(3);
+    expect(line(r)).toBe('error: user "alice@contoso.com" not found in entra\n');
+  });
+
   it('429 on the POST is waited out after Retry-After and sent once more; a long ban: exit 5; a 503 on the POST is not sent again', async () => {
     const c = client('429');
     expect((await c.login()).code).toBe(0);

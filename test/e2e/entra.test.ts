@@ -31,6 +31,11 @@ describe('entra: login and whoami', () => {
     expect(who.stdout).toMatch(/^provider\tentra$/m);
     expect(who.stdout).toMatch(/^scopes\tUserAuthenticationMethod\.ReadWrite\.All User\.Read\.All Policy\.ReadWrite\.AuthenticationMethod$/m);
     expect(r.stdout + r.stderr + who.stdout).not.toContain(fake().clientSecret);
+    ok(await c.tac(['logout']));
+    expect(readFileSync(creds, 'utf8')).not.toContain(fake().clientSecret);
+    const after = await c.tac(['users', 'show', 'alice@contoso.com']);
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain(`run tac login --provider entra --server ${fake().url}`);
   });
 
   it('a wrong secret: exit 4, one line naming AADSTS7000215 and what to do; nothing stored', async () => {

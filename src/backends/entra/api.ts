@@ -62,7 +62,9 @@ export class EntraApi {
     const res = await this.http.send('POST', this.opts.tokenUrl, { headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() });
     const json = parseJson(res) as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (res.status === 200 && typeof json?.access_token === 'string') {
-      const lifetime = typeof json.expires_in === 'number' ? json.expires_in * 1000 : 3_600_000;
+      // A number on v2.0 endpoints; older ones and some proxies send it as a string.
+      const seconds = Number(json.expires_in);
+      const lifetime = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 3_600_000;
       return { accessToken: json.access_token, expiresAt: this.now() + lifetime, scope: tokenRoles(json.access_token).join(' ') };
     }
     if (res.status === 400 || res.status === 401) throw tokenError(res, this.clientId, this.opts.tokenUrl, this.secrets());
