@@ -29,6 +29,7 @@ describe('entra: login and whoami', () => {
     const who = await c.tac(['whoami']);
     ok(who);
     expect(who.stdout).toMatch(/^provider\tentra$/m);
+    expect(who.stdout).toMatch(new RegExp(`^tenant\t${fake().tenant}$`, 'm'));
     expect(who.stdout).toMatch(/^scopes\tUserAuthenticationMethod\.ReadWrite\.All User\.Read\.All Policy\.ReadWrite\.AuthenticationMethod$/m);
     expect(r.stdout + r.stderr + who.stdout).not.toContain(fake().clientSecret);
     ok(await c.tac(['logout']));
