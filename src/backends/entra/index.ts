@@ -63,8 +63,9 @@ export class EntraBackend implements ConnectedBackend {
 
   async searchUsers(query: string, opts: { guestsOnly?: boolean; limit?: number } = {}): Promise<UserView[]> {
     const limit = opts.limit ?? 100;
-    const found = (await searchUsers(this.api, searchFilter(query), limit)).map(toUserView);
-    // userType is not filterable together with startswith without advanced queries: filtered here.
+    // Guests are picked out here (tac's filter stays within Graph's plain startswith/eq), so a
+    // page as large as Graph gives is read for them.
+    const found = (await searchUsers(this.api, searchFilter(query), opts.guestsOnly ? 999 : limit)).map(toUserView);
     return (opts.guestsOnly ? found.filter((u) => u.guest) : found).slice(0, limit);
   }
 
