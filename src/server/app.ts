@@ -11,7 +11,7 @@ import { TacError } from '../core/errors.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
 import { authHook } from './auth.js';
-import { DEFAULT_TIMEOUTS, timeoutOptions, type ServerTimeouts } from './connections.js';
+import { clientErrorHandler, DEFAULT_TIMEOUTS, timeoutOptions, type ServerTimeouts } from './connections.js';
 import type { ServerContext } from './context.js';
 import type { FailureLimit } from './failure-limiter.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
@@ -84,6 +84,7 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     // Malformed URLs (`/v1/users/%`) and over-long path parameters are answered by Fastify before any
     // route or error handler runs: give them the same problem+json answer as every other error.
     frameworkErrors: (err, _req, reply) => sendProblem(reply, toProblem(err).problem),
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     ...timeouts.fastify,
     // Node's own server options (https.createServer takes the same ones).

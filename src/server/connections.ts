@@ -1,7 +1,8 @@
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { formatSeconds } from '../core/duration.js';
 import { TacError } from '../core/errors.js';
+import { problem, PROBLEM_TYPE } from './problem.js';
 import type { RequestLog } from './request-log.js';
 
 /**
@@ -81,4 +82,21 @@ export function capConnectionsPerAddress(server: Server, max: number, log: Reque
       else open.delete(address);
     });
   });
+}
+
+/**
+ * What Node refuses before Fastify sees a request (a request or headers not received in time,
+ * headers too large, bytes that are not HTTP) is answered as problem+json like every other error,
+ * then the connection is closed. Fastify's own answer is a different JSON shape.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'the request was not received in time; the connection is closed'] as const
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request headers are too large'] as const : [400, 'the request is not valid HTTP'] as const;
+  const body = JSON.stringify(problem('usage', detail, { status }));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

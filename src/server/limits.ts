@@ -1,4 +1,4 @@
-import { MAX_LIST_LIMIT } from '../core/service.js';
+import { MAX_LIST_LIMIT } from '../core/service/core.js';
 
 /** Size limits the server enforces; the remote client and the CLI batch imports to fit them. */
 

@@ -109,6 +109,13 @@ async function drip(c: Awaited<ReturnType<typeof raw>>, chunks: string[]): Promi
   }
 }
 
+/** A refusal Node makes before any route runs is problem+json like every other error. */
+function expectProblem(response: string, status: number): void {
+  const [head, body] = response.split('\r\n\r\n');
+  expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
+  expect(JSON.parse(body!)).toMatchObject({ status, code: 'usage', type: 'urn:tac:problem:usage', detail: expect.stringMatching(/not received in time/) });
+}
+
 const GET_HEALTHZ = 'GET /healthz HTTP/1.1\r\nHost: tac\r\n\r\n';
 
 describe('tac serve: slow clients and connections per address', { timeout: 60_000 }, () => {
@@ -118,6 +125,7 @@ describe('tac serve: slow clients and connections per address', { timeout: 60_00
     slow.socket.write('POST /oauth/token HTTP/1.1\r\nHost: tac\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n');
     await drip(slow, Array<string>(100).fill('a'));
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expectProblem(slow.received(), 408);
 
     const idle = await raw(s.url);
     idle.socket.write(GET_HEALTHZ);
@@ -131,6 +139,7 @@ describe('tac serve: slow clients and connections per address', { timeout: 60_00
     slow.socket.write('GET /healthz HTTP/1.1\r\nHost: tac\r\n');
     await drip(slow, [...Array<string>(99).fill('X-Slow: a\r\n'), '\r\n']);
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expectProblem(slow.received(), 408);
   });
 
   it('closes connections beyond --max-connections-per-address at once, logs a warning, and accepts again once one closes', async () => {

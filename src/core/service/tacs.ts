@@ -1,0 +1,176 @@
+import { addMinutes, iso } from '../clock.js';
+import { generateCode, normalizeCode } from '../codes.js';
+import { truncate } from '../duration.js';
+import { invalid, notFound, TacError } from '../errors.js';
+import { checkTtl, isCaseSensitive, TTL_CEILING_MINUTES, type Policy } from '../policy.js';
+import { deriveStatus, isLive, toTac } from '../status.js';
+import {
+  TAC_STATUSES, VERIFICATION_METHODS,
+  type IssuedTac, type IssueInput, type ListedTac, type RevokeReason, type Tac, type TacListQuery, type TacRecord, type User, type UserSummary,
+} from '../types.js';
+import { newId, normalizeText, summarize } from '../users.js';
+import { appendAudit, checkLimit, ServiceCore, stamp, type AuditInput } from './core.js';
+import { purgeFinished } from './purge-audit.js';
+
+const MAX_REASON = 500;
+
+/** Issuing, listing and revoking TACs (checking a code is verification.ts). */
+export class TacsPart extends ServiceCore {
+  /** An agent issues a code to a caller: the policy may require them to attest how they verified who is calling. */
+  issueTac(input: IssueInput): IssuedTac {
+    return this.store.transaction(() => {
+      const user = this.resolveUser(input.user);
+      if (this.getPolicy().requireAttestation && input.verifiedBy === undefined) {
+        throw new TacError('invalid_value', `--verified-by: the policy requires stating how the caller's identity was verified: one of ${VERIFICATION_METHODS.join(', ')}`, { field: '--verified-by' });
+      }
+      return issueFor(this, user, input);
+    });
+  }
+
+  listTacs(q: TacListQuery = {}): ListedTac[] {
+    const status = q.status ?? 'all';
+    if (status !== 'all' && !TAC_STATUSES.includes(status)) throw invalid('--status', `must be one of ${[...TAC_STATUSES, 'all'].join(', ')}`);
+    const limit = checkLimit(q.limit, 50);
+    const userId = q.user === undefined ? undefined : this.resolveUser(q.user).id;
+    const now = this.clock.now();
+    const users = new Map<string, UserSummary | null>();
+    const owner = (id: string) => {
+      if (!users.has(id)) {
+        const u = this.store.getUser(id);
+        users.set(id, u ? summarize(u) : null);
+      }
+      return users.get(id)!;
+    };
+    const out: ListedTac[] = [];
+    for (const rec of this.store.iterateTacs({ userId })) {
+      const tac = toTac(rec, now);
+      if (status === 'all' || tac.status === status) out.push({ ...tac, user: owner(rec.userId) });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  getTac(id: string): Tac {
+    const rec = this.store.getTac(String(id ?? '').trim());
+    if (!rec) throw notFound(`TAC "${truncate(id)}"`);
+    return toTac(rec, this.clock.now());
+  }
+
+  /** Revokes one TAC. Revoking a TAC that is no longer live changes nothing and is not an error. */
+  revokeTac(id: string): { tac: Tac; changed: boolean } {
+    return this.store.transaction(() => {
+      const now = this.clock.now();
+      const rec = this.store.getTac(String(id ?? '').trim());
+      if (!rec) throw notFound(`TAC "${truncate(id)}"`);
+      if (!isLive(deriveStatus(rec, now))) return { tac: toTac(rec, now), changed: false };
+      return { tac: revoke(this, rec, 'deleted', now), changed: true };
+    });
+  }
+
+  revokeUserTacs(ref: string): Tac[] {
+    return this.store.transaction(() => revokeLive(this, this.resolveUser(ref).id, 'deleted'));
+  }
+}
+
+/** Issues a TAC to an existing user. `purged`: see issueWith. */
+export function issueFor(s: ServiceCore, user: User, input: Omit<IssueInput, 'user'>, { purged = false } = {}): IssuedTac {
+  const policy = s.getPolicy();
+  const now = s.clock.now();
+  return issueWith(s, policy, user, issueTerms(policy, input, now, user), now, { purged, newUser: false });
+}
+
+/**
+ * Stores a TAC on checked terms. `purged`: the caller already purged finished TACs in this
+ * transaction (a batch purges once, not per row). `newUser`: the user was created in this
+ * transaction, so has no TAC to replace.
+ */
+export function issueWith(s: ServiceCore, policy: Policy, user: User, terms: IssueTerms, now: Date, { purged, newUser }: { purged: boolean; newUser: boolean }): IssuedTac {
+  if (!purged) purgeFinished(s, policy, now);
+  if (!newUser) revokeLive(s, user.id, 'replaced');
+  const { record, event, issued } = newTac(s, policy, user, terms, now);
+  s.store.insertTac(record);
+  appendAudit(s, event);
+  return issued;
+}
+
+export type IssueTerms = ReturnType<typeof issueTerms>;
+
+/** Checks the terms of a new TAC against the policy (for `user`: not disabled), writing nothing. */
+export function issueTerms(policy: Policy, input: Omit<IssueInput, 'user'>, now: Date, user?: User) {
+  if (!policy.enabled) throw new TacError('policy_violation', 'TACs are disabled by policy (an admin can run: tac policy set --enable)');
+  if (user?.disabled) throw new TacError('policy_violation', `user ${user.username} is disabled and cannot receive a TAC (tac users enable ${user.username})`);
+  const ttl = input.ttl ?? policy.defaultTtl;
+  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw invalid('--ttl', 'must be a positive number of minutes');
+  checkTtl(policy, ttl);
+  const startsAt = checkStart(input.startsAt, now);
+  const oneTime = input.oneTime ?? policy.oneTimeDefault;
+  if (!oneTime && !policy.multiUseAllowed) {
+    throw new TacError('policy_violation', '--multi-use: multi-use codes are not allowed by policy (tac policy set --multi-use-allowed)');
+  }
+  const reason = normalizeText('--reason', input.reason, MAX_REASON);
+  const verificationNote = normalizeText('--verification-note', input.verificationNote, MAX_REASON);
+  if (input.verifiedBy !== undefined && !VERIFICATION_METHODS.includes(input.verifiedBy)) {
+    throw invalid('--verified-by', `must be one of ${VERIFICATION_METHODS.join(', ')}`);
+  }
+  return { ttl, startsAt, oneTime, reason, verificationNote, verifiedBy: input.verifiedBy };
+}
+
+/** Draws a code and builds its record, its `tac.generated` event and what is shown once. Writes nothing. */
+export function newTac(s: ServiceCore, policy: Policy, user: User, terms: IssueTerms, now: Date) {
+  const { ttl, startsAt, oneTime, reason, verificationNote, verifiedBy } = terms;
+  const code = generateCode(policy, s.random);
+  const caseSensitive = isCaseSensitive(policy);
+  const record: TacRecord = {
+    id: newId('tac', now),
+    userId: user.id,
+    codeHash: s.hasher.hash(user.id, normalizeCode(code, caseSensitive)),
+    caseSensitive,
+    createdAt: stamp(now),
+    startsAt: stamp(startsAt),
+    expiresAt: stamp(addMinutes(startsAt, ttl)),
+    oneTime,
+    useCount: 0,
+    lastUsedAt: null,
+    revokedAt: null,
+    revokedReason: null,
+    reason,
+    createdBy: s.actor,
+  };
+  const event: AuditInput = {
+    action: 'tac.generated', userId: user.id, tacId: record.id,
+    details: {
+      ttl, oneTime, startsAt: record.startsAt, expiresAt: record.expiresAt, reason,
+      ...(verifiedBy ? { verifiedBy } : {}),
+      ...(verificationNote ? { verificationNote } : {}),
+    },
+  };
+  const issued: IssuedTac = {
+    id: record.id, code, status: deriveStatus(record, now), startsAt: record.startsAt, expiresAt: record.expiresAt,
+    oneTime, user: summarize(user),
+  };
+  return { record, event, issued };
+}
+
+function checkStart(startsAt: string | undefined, now: Date): Date {
+  if (startsAt === undefined) return now;
+  const d = new Date(startsAt);
+  if (Number.isNaN(d.getTime())) throw invalid('--starts-at', 'is not a valid time');
+  // A minute of grace for clocks and for "now" typed as an absolute time.
+  if (d.getTime() < now.getTime() - 60_000) throw invalid('--starts-at', 'must not be in the past');
+  if (d.getTime() > addMinutes(now, TTL_CEILING_MINUTES).getTime()) throw invalid('--starts-at', 'must be within 30 days');
+  return d.getTime() < now.getTime() ? now : d;
+}
+
+/** Revokes every live TAC of a user: a new code replaces them, disabling or deleting the user ends them. */
+export function revokeLive(s: ServiceCore, userId: string, reason: RevokeReason): Tac[] {
+  const now = s.clock.now();
+  const live = [...s.store.iterateTacs({ userId })].filter((t) => isLive(deriveStatus(t, now)));
+  return live.map((t) => revoke(s, t, reason, now));
+}
+
+function revoke(s: ServiceCore, rec: TacRecord, reason: RevokeReason, now: Date): Tac {
+  const patch = { revokedAt: iso(now), revokedReason: reason };
+  s.store.updateTac(rec.id, patch);
+  appendAudit(s, { action: 'tac.revoked', userId: rec.userId, tacId: rec.id, reason, details: {} });
+  return toTac({ ...rec, ...patch }, now);
+}
