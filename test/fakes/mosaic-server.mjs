@@ -27,6 +27,7 @@
 // POST /__control/expire-tokens, POST /__control/users {user}, GET /__control/requests.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
+import { readBody } from './read-body.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -58,15 +59,6 @@ const send = (res, status, body, headers = {}) => {
 // BadRequestHttpError has `message` as an array; NotFound/Forbidden/401 as a string.
 const bad = (res, message) => send(res, 400, { message: Array.isArray(message) ? message : [message], error_code: 400 });
 const fail = (res, status, message, errorCode = status) => send(res, status, { message, error_code: errorCode });
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** The JSON object body of a documented POST: exact content type, required and allowed keys only. */
 function jsonBody(req, res, text, required, optional = []) {

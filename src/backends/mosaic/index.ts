@@ -1,7 +1,7 @@
 import { TacError } from '../../core/errors.js';
-import { VERIFICATION_METHODS, type IssuedTacView, type IssueInput, type UserView, type VerdictView } from '../../core/types.js';
-import type { AuditRow } from '../audit-trail.js';
+import type { IssuedTacView, IssueInput, UserView, VerdictView } from '../../core/types.js';
 import type { AuditFilter, ConnectedBackend, Identity } from '../backend.js';
+import { auditRecorder, checkAttestation, type AuditRecord } from '../provider-audit.js';
 import type { ProviderOptions } from '../providers.js';
 import { unsupported } from '../unsupported.js';
 import { MosaicApi } from './api.js';
@@ -23,11 +23,13 @@ export class MosaicBackend implements ConnectedBackend {
   readonly location: string;
   private readonly api: MosaicApi;
   private readonly now: () => number;
+  private readonly record: (r: AuditRecord) => void;
 
   constructor(private readonly opts: ProviderOptions) {
     this.api = new MosaicApi(opts);
     this.location = this.api.location;
     this.now = opts.now ?? Date.now;
+    this.record = auditRecorder(opts, NAME, this.location, this.now);
   }
 
   async identity(): Promise<Identity> {
@@ -50,7 +52,7 @@ export class MosaicBackend implements ConnectedBackend {
   async issueTac(input: IssueInput): Promise<IssuedTacView> {
     if (input.startsAt !== undefined) return no('codes that start later', 'tac generate --starts-at', 'issue the code when it is needed')();
     if (input.oneTime === false) return no('multi-use codes', 'tac generate --multi-use', 'issue a one-time code')();
-    this.checkAttestation(input);
+    checkAttestation(this.opts.requireAttestation, input);
     const { user, type, identifier } = await findUser(this.api, input.user);
     const at = this.now();
     // expires_in in seconds, as the temp code guide says and shows (600); Mosaic's OpenAPI file
@@ -137,19 +139,6 @@ export class MosaicBackend implements ConnectedBackend {
     return this.api.close();
   }
 
-  /** As the engine's policy does: the code is refused until the agent says how identity was checked. */
-  private checkAttestation(input: IssueInput): void {
-    if (this.opts.requireAttestation && input.verifiedBy === undefined) {
-      throw new TacError('invalid_value', `--verified-by: the profile requires stating how the caller's identity was verified: one of ${VERIFICATION_METHODS.join(', ')}`, { field: '--verified-by' });
-    }
-  }
-
-  private record(r: Pick<AuditRow, 'action' | 'user'> & Partial<AuditRow>): void {
-    this.opts.audit.append({
-      at: new Date(this.now()).toISOString(), actor: this.opts.actor, provider: NAME, server: this.location,
-      outcome: 'success', tacId: null, verifiedBy: null, reason: null, details: {}, ...r,
-    });
-  }
 }
 
 const providerCode = (e: TacError): unknown => e.details?.providerCode;
