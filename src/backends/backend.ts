@@ -1,4 +1,4 @@
-import type { Policy, PolicyPatch } from '../core/policy.js';
+import { DEFAULT_POLICY, type Policy, type PolicyPatch } from '../core/policy.js';
 import type {
   AuditEvent, GuestImportResult, GuestInput, IssuedTac, IssuedTacView, IssueInput, ListedTac, NewUserInput, OnExisting, PurgeResult, Tac,
   TacListQuery, User, UserDetailsView, UserImportResult, UserView, VerdictView,
@@ -17,6 +17,10 @@ export interface AuditFilter {
  * it does not have (absent in --json, "not offered" in a table), rather than inventing a value.
  */
 export type PolicyView = Partial<Omit<Policy, 'complexity'>> & { complexity?: Partial<Policy['complexity']> };
+
+/** Whether a view is a whole tac policy (tac's engine) rather than a provider's subset. */
+export const isFullPolicy = (p: PolicyView): p is Policy =>
+  (Object.keys(DEFAULT_POLICY) as (keyof Policy)[]).every((k) => p[k] !== undefined) && Object.keys(DEFAULT_POLICY.complexity).every((k) => p.complexity?.[k as keyof Policy['complexity']] !== undefined);
 
 export interface ImportRow<T> {
   line: number;

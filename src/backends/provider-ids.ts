@@ -13,7 +13,7 @@ export function splitTacId(id: string, provider: string): { userId: string; meth
   const userId = id.slice(0, at).trim();
   const methodId = id.slice(at + 1).trim();
   if (at <= 0 || !userId || !methodId || methodId.includes(':') || /[\s/?#]/.test(id.trim())) {
-    throw invalid('id', `"${id.slice(0, 80)}" is not a ${provider} TAC id; use the id tac list shows (<user id>:<TAC id>)`);
+    throw invalid('id', `"${id.slice(0, 80)}" is not ${/^[aeiou]/.test(provider) ? 'an' : 'a'} ${provider} TAC id; use the id tac list shows (<user id>:<TAC id>)`);
   }
   return { userId, methodId };
 }

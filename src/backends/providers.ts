@@ -12,7 +12,7 @@ import type { TokenCache } from './token-cache.js';
  */
 
 /** `tac` is tac's own server (tac serve); the others are identity providers. */
-export const PROVIDERS = ['tac', 'mosaic', 'okta'] as const;
+export const PROVIDERS = ['tac', 'mosaic', 'okta', 'entra'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** How an app proves who it is: a client secret, an API token (Okta's SSWS), or a private key. */
@@ -93,6 +93,7 @@ export interface ProviderModule {
 export const PROVIDER_MODULES: Record<Exclude<ProviderName, 'tac'>, () => Promise<ProviderModule>> = {
   mosaic: () => import('./mosaic/index.js'),
   okta: () => import('./okta/index.js'),
+  entra: () => import('./entra/index.js'),
 };
 
 /** The client id a credential acts as; an API token has none of its own. */

@@ -103,4 +103,6 @@ export const auditRow = (e: AuditEvent): Cell[] => [
 export const expiresText = (iso: string, now: Date): string => `${iso} (${formatRelative(new Date(iso), now)})`;
 
 /** When a lock ends: a time, or never by itself (see LOCKED_UNTIL_UNLOCKED). */
-export const lockedUntilText = (iso: string, now: Date): string => (isLockedUntilUnlocked(iso) ? 'until an agent unlocks (tac users unlock)' : expiresText(iso, now));
+export const lockedUntilText = (iso: string, now: Date): string => (isLockedUntilUnlocked(iso) ? UNTIL_UNLOCKED : expiresText(iso, now));
+/** The one wording of a hard lock, in users show and in verify. */
+export const UNTIL_UNLOCKED = 'until an agent unlocks (tac users unlock)';

@@ -197,11 +197,26 @@ export function validatePolicy(p: Policy): Policy {
   const bits = entropyBits(p);
   const guesses = guessBudget(p);
   if (bits - Math.log2(guesses) < GUESS_MARGIN_BITS) {
-    throw invalid('length', `codes of ${p.length} characters from ${alphabetSize(p)} have 2^${bits.toFixed(1)} possibilities (bits of entropy), `
+    throw invalid('length', `codes of ${p.length} characters from an alphabet of ${alphabetSize(p)} have 2^${bits.toFixed(1)} possibilities (bits of entropy), `
       + `but the policy allows ${guesses} guesses at one code (${guessBudgetText(p)}), more than 2^-${GUESS_MARGIN_BITS} of them: `
       + `raise length or enable more characters, or lower maxFailedAttempts or maxConsecutiveFailures, or raise lockoutDuration`);
   }
   return p;
+}
+
+/**
+ * Why a stored policy would be refused today, or undefined when it is sound. A policy saved
+ * before a rule existed (the guess budget, maxConsecutiveFailures) keeps working, so `policy show`
+ * and `tac serve` say what to change rather than refuse to start.
+ */
+export function policyWeakness(p: Policy): string | undefined {
+  try {
+    validatePolicy(p);
+    return undefined;
+  } catch (e) {
+    if (e instanceof TacError) return e.message;
+    throw e;
+  }
 }
 
 /**

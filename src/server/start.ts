@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { LocalBackend } from '../backends/local.js';
 import type { Clock } from '../core/clock.js';
+import { policyWeakness } from '../core/policy.js';
 import { TacError } from '../core/errors.js';
 import { checkpointInBackground } from '../store/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
@@ -76,6 +77,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${(server.server.address() as AddressInfo).port}`;
   log.info('listening', { url, db: opts.dbPath, tls: Boolean(https), trustProxy: trustProxy ?? false });
+  const weakness = policyWeakness(backend.service.getPolicy());
+  if (weakness) log.warn('the stored policy would be refused now (it was saved before a rule it breaks); change it with tac policy set', { problem: weakness });
   if (!https && !isLoopback(host)) {
     log.warn('serving plain HTTP on a non-loopback address: tokens and codes cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy', { host });
   }

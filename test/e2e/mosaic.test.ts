@@ -53,15 +53,15 @@ describe('mosaic: login and whoami', () => {
 
   it('--provider names the supported ones; plain http:// only to this machine', async () => {
     const c = client('prov');
-    const r = await c.tac(['login', '--provider', 'pingone', '--server', fake().url, '--client-id', 'x', '--client-secret-stdin'], { stdin: 's\n' });
+    const r = await c.tac(['login', '--provider', 'onelogin', '--server', fake().url, '--client-id', 'x', '--client-secret-stdin'], { stdin: 's\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--provider.*pingone.*tac, mosaic/);
+    expect(r.stderr).toMatch(/--provider.*onelogin.*tac, mosaic/);
     const http = await c.tac(['login', '--provider', 'mosaic', '--server', 'http://mosaic.example.com', '--client-id', 'x', '--client-secret-stdin'], { stdin: 's\n' });
     expect(http.code).toBe(2);
     expect(http.stderr).toContain('refusing to send credentials over plain http:// to mosaic.example.com');
-    const env = await c.tac(['users', 'show', 'alice'], { env: { TAC_PROVIDER: 'pingone', TAC_SERVER: fake().url } });
+    const env = await c.tac(['users', 'show', 'alice'], { env: { TAC_PROVIDER: 'onelogin', TAC_SERVER: fake().url } });
     expect(env.code).toBe(2);
-    expect(env.stderr).toMatch(/^error: TAC_PROVIDER: "pingone" is not a supported provider; use one of tac, mosaic, \w+/);
+    expect(env.stderr).toMatch(/^error: TAC_PROVIDER: "onelogin" is not a supported provider; use one of tac, mosaic(, \w+)*\n$/);
   });
 });
 

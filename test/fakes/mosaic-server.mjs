@@ -27,8 +27,12 @@
 // POST /__control/expire-tokens, POST /__control/users {user}, GET /__control/requests.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
-import { arg, readBody } from './fake-http.mjs';
+import { readBody } from './read-body.mjs';
 
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
+};
 const CLIENT_ID = process.env.FAKE_MOSAIC_CLIENT_ID || 'demo-client';
 const CLIENT_SECRET = process.env.FAKE_MOSAIC_CLIENT_SECRET || 'demo-secret';
 const TOKEN_TTL = Number(process.env.FAKE_MOSAIC_TOKEN_TTL || 3600);

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnFake } from './spawn-fake.js';
+import { startFakeProcess } from './fake-process.js';
 
 /**
  * Starts the Mosaic contract fake (mosaic-server.mjs, see there for the documented shapes it
@@ -22,7 +22,7 @@ export interface MosaicFake {
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'mosaic-server.mjs');
 
 export async function startMosaicFake(env: Record<string, string> = {}): Promise<MosaicFake> {
-  const { info, control, stop } = await spawnFake<{ url: string; tokenUrl: string; clientId: string; clientSecret: string }>(SCRIPT, env, 'Mosaic');
+  const { info, control, stop } = await startFakeProcess<{ url: string; tokenUrl: string; clientId: string; clientSecret: string }>(SCRIPT, [], env, 'Mosaic');
   return {
     ...info,
     fail: async (status, opts = {}) => void (await control('POST', 'fail', { status, ...opts })),

@@ -29,10 +29,14 @@
 // POST /__control/user-status {id, status}, POST /__control/expire-tokens, GET /__control/requests.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { arg, readBody } from './fake-http.mjs';
+import { readBody } from './read-body.mjs';
 import { checkAssertion, checkProof, loadPublicKey, newNonce } from './okta-auth.mjs';
 import { oktaError, routes, send } from './okta-routes.mjs';
 
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
+};
 const API_TOKEN = process.env.FAKE_OKTA_API_TOKEN || 'demo-api-token';
 const CLIENT_ID = process.env.FAKE_OKTA_CLIENT_ID || 'demo-okta-client';
 const KEY_ID = process.env.FAKE_OKTA_KEY_ID || undefined;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnFake } from './spawn-fake.js';
+import { startFakeProcess } from './fake-process.js';
 
 /**
  * Starts the Okta contract fake (okta-server.mjs, see there for the documented shapes it holds
@@ -44,7 +44,7 @@ export async function startOktaFake(opts: OktaFakeOptions = {}): Promise<OktaFak
   writeFileSync(privateKeyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(publicKeyFile, pair.publicKey.export({ type: 'spki', format: 'pem' }));
   const env = Object.fromEntries(Object.entries(opts.env ?? {}).map(([k, v]) => [`FAKE_OKTA_${k}`, v]));
-  const { info, control, stop } = await spawnFake<{ url: string; tokenUrl: string; apiToken: string; clientId: string }>(SCRIPT, { FAKE_OKTA_PUBLIC_KEY_FILE: publicKeyFile, ...env }, 'Okta');
+  const { info, control, stop } = await startFakeProcess<{ url: string; tokenUrl: string; apiToken: string; clientId: string }>(SCRIPT, [], { FAKE_OKTA_PUBLIC_KEY_FILE: publicKeyFile, ...env }, 'Okta');
   return {
     ...info,
     privateKeyFile,

@@ -34,7 +34,7 @@ describe('mosaic: secrets the request carried are never quoted back', () => {
   }
 
   const api = (url: string, clientSecret: string) => new MosaicApi({
-    serverUrl: url, tokenUrl: `${url}/oidc/token`, clientId: 'cid', clientSecret, insecure: false,
+    serverUrl: url, tokenUrl: `${url}/oidc/token`, credential: { kind: 'client_secret', clientId: 'cid', secret: clientSecret }, insecure: false,
     requireAttestation: true, audit: {} as AuditTrail, actor: 'tester',
   });
 

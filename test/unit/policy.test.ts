@@ -100,7 +100,7 @@ describe('policy rules (pure)', () => {
     const err = catchTacError(() => validatePolicy(weak), 'invalid_value');
     expect(err.field).toBe('length');
     expect(err.exitCode).toBe(2);
-    expect(err.message).toMatch(/^length: codes of 7 characters from 10 have 2\^23\.3 possibilities .*allows 100 guesses/);
+    expect(err.message).toMatch(/^length: codes of 7 characters from an alphabet of 10 have 2\^23\.3 possibilities .*allows 100 guesses/);
     expect(err.message).not.toMatch(/\n/);
 
     // 8 digits: 26.58 bits; 96 guesses (6.58 bits) leave 19.99 bits: refused; 90 guesses leave 20.08: accepted.

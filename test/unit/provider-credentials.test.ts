@@ -84,7 +84,7 @@ describe('signClientAssertion', () => {
 describe('provider TAC ids and tenants', () => {
   it('joins and splits <user id>:<method id>; anything else is one line naming id', () => {
     expect(splitTacId(tacId('00u1', 'tac9'), 'okta')).toEqual({ userId: '00u1', methodId: 'tac9' });
-    for (const bad of ['tac9', ':tac9', '00u1:', 'a:b:c', '00u1:../x/y', 'a b:c']) expect(() => splitTacId(bad, 'okta')).toThrow(/^id: .* is not a okta TAC id/);
+    for (const bad of ['tac9', ':tac9', '00u1:', 'a:b:c', '00u1:../x/y', 'a b:c']) expect(() => splitTacId(bad, 'okta')).toThrow(/^id: .* is not an? okta TAC id/);
   });
 
   it('a tenant is a GUID or a domain; entra\'s token URL is named by it', () => {

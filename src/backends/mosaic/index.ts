@@ -1,9 +1,9 @@
 import { TacError } from '../../core/errors.js';
-import { type IssuedTacView, type IssueInput, type UserView, type VerdictView } from '../../core/types.js';
+import type { IssuedTacView, IssueInput, UserView, VerdictView } from '../../core/types.js';
 import type { AuditFilter, ConnectedBackend, Identity } from '../backend.js';
-import type { ProviderOptions } from '../providers.js';
-import { ProviderTrail } from '../provider-trail.js';
+import { auditRecorder, checkAttestation, queryByUser, type AuditRecord } from '../provider-audit.js';
 import { ProviderBackendBase } from '../provider-base.js';
+import type { ProviderOptions } from '../providers.js';
 import { unsupported } from '../unsupported.js';
 import { MosaicApi } from './api.js';
 import { findUser, searchQuery, toDetails, toSummary, toUserView, type MosaicUser } from './users.js';
@@ -26,14 +26,14 @@ export class MosaicBackend extends ProviderBackendBase implements ConnectedBacke
   readonly location: string;
   private readonly api: MosaicApi;
   private readonly now: () => number;
-  private readonly trail: ProviderTrail;
+  private readonly record: (r: AuditRecord) => void;
 
   constructor(private readonly opts: ProviderOptions) {
     super();
     this.api = new MosaicApi(opts);
     this.location = this.api.location;
     this.now = opts.now ?? Date.now;
-    this.trail = new ProviderTrail(opts, NAME, this.location, this.now);
+    this.record = auditRecorder(opts, NAME, this.location, this.now);
   }
 
   async identity(): Promise<Identity> {
@@ -56,7 +56,7 @@ export class MosaicBackend extends ProviderBackendBase implements ConnectedBacke
   async issueTac(input: IssueInput): Promise<IssuedTacView> {
     if (input.startsAt !== undefined) return no('codes that start later', 'tac generate --starts-at', 'issue the code when it is needed')();
     if (input.oneTime === false) return no('multi-use codes', 'tac generate --multi-use', 'issue a one-time code')();
-    this.trail.checkAttestation(input);
+    checkAttestation(this.opts.requireAttestation, input);
     const { user, type, identifier } = await findUser(this.api, input.user);
     const at = this.now();
     // expires_in in seconds, as the temp code guide says and shows (600); Mosaic's OpenAPI file
@@ -68,7 +68,7 @@ export class MosaicBackend extends ProviderBackendBase implements ConnectedBacke
         throw new TacError('policy_violation', `user "${input.user}" is not active in mosaic (disabled or pending) and cannot receive a temp code`);
       });
     if (typeof sent.code !== 'string' || !sent.code) throw new TacError('internal', `${NAME} answered the temp code request without a code`);
-    this.trail.record({
+    this.record({
       action: 'tac.generated', user: user.user_id, verifiedBy: input.verifiedBy ?? null, reason: input.reason ?? null,
       details: { ...(input.verificationNote ? { verificationNote: input.verificationNote } : {}), ...(input.ttl !== undefined ? { ttlMinutes: input.ttl } : {}) },
     });
@@ -87,7 +87,7 @@ export class MosaicBackend extends ProviderBackendBase implements ConnectedBacke
       found = await findUser(this.api, ref);
     } catch (e) {
       if ((e as TacError).code !== 'not_found') throw e;
-      this.trail.record({ action: 'tac.verify_failed', outcome: 'failure', user: ref.trim(), reason: 'unknown_user' });
+      this.record({ action: 'tac.verify_failed', outcome: 'failure', user: ref.trim(), reason: 'unknown_user' });
       return { valid: false, reason: 'unknown_user' };
     }
     const { user, type, identifier } = found;
@@ -104,16 +104,16 @@ export class MosaicBackend extends ProviderBackendBase implements ConnectedBacke
       const code = providerCode(e);
       if (e.code === 'forbidden' && code !== 'auth_locked') throw e;
       const reason = code === 'auth_locked' ? 'locked_out' : code === 'auth_otp_passcode_expired' ? 'expired' : 'invalid_code';
-      this.trail.record({ action: 'tac.verify_failed', outcome: 'failure', user: user.user_id, reason });
+      this.record({ action: 'tac.verify_failed', outcome: 'failure', user: user.user_id, reason });
       return { valid: false, reason };
     }
-    this.trail.record({ action: 'tac.verified', user: user.user_id });
+    this.record({ action: 'tac.verified', user: user.user_id });
     return { valid: true, user: toSummary(user), tac: null };
   }
 
   /** --user names the user as everywhere (email, username…): the trail holds Mosaic user ids. */
   queryAudit(q: AuditFilter) {
-    return this.trail.query(q, async (ref) => (await findUser(this.api, ref)).user.user_id);
+    return queryByUser(this.opts.audit, q, async (ref) => (await findUser(this.api, ref)).user.user_id);
   }
 
   listTacs = no('listing TACs', 'tac list');
@@ -128,6 +128,7 @@ export class MosaicBackend extends ProviderBackendBase implements ConnectedBacke
   close() {
     return this.api.close();
   }
+
 }
 
 const providerCode = (e: TacError): unknown => e.details?.providerCode;

@@ -3,8 +3,8 @@ import type { PolicyPatch } from '../../core/policy.js';
 import { type IssuedTacView, type IssueInput, type ListedTac, type Tac, type TacListQuery, type UserView } from '../../core/types.js';
 import type { AuditFilter, ConnectedBackend, Identity, PolicyView } from '../backend.js';
 import { splitTacId } from '../provider-ids.js';
+import { auditRecorder, checkAttestation, queryByUser, type AuditRecord } from '../provider-audit.js';
 import type { ProviderOptions } from '../providers.js';
-import { ProviderTrail } from '../provider-trail.js';
 import { ProviderBackendBase } from '../provider-base.js';
 import { unsupported } from '../unsupported.js';
 import { OktaApi } from './api.js';
@@ -31,15 +31,15 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
   private readonly api: OktaApi;
   private readonly authenticator: TacAuthenticatorLookup;
   private readonly now: () => number;
-  private readonly trail: ProviderTrail;
+  private readonly record: (r: AuditRecord) => void;
 
-  constructor(opts: ProviderOptions) {
+  constructor(private readonly opts: ProviderOptions) {
     super();
     this.api = new OktaApi(opts);
     this.location = this.api.location;
     this.authenticator = new TacAuthenticatorLookup(this.api);
     this.now = opts.now ?? Date.now;
-    this.trail = new ProviderTrail(opts, NAME, this.location, this.now);
+    this.record = auditRecorder(opts, NAME, this.location, this.now);
   }
 
   /**
@@ -80,7 +80,7 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
    */
   async issueTac(input: IssueInput): Promise<IssuedTacView> {
     if (input.startsAt !== undefined) return no('TACs that start later', 'tac generate --starts-at', 'issue the TAC when it is needed')();
-    this.trail.checkAttestation(input);
+    checkAttestation(this.opts.requireAttestation, input);
     const user = await findUser(this.api, input.user);
     checkCanReceive(user, input.user);
     const authenticator = await this.authenticator.get();
@@ -102,9 +102,9 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
     if (typeof code !== 'string' || !code) throw new TacError('internal', `${NAME} answered the TAC request without a code`);
     const tac = toTac(user.id, created, this.now());
     for (const old of previous) {
-      this.trail.record({ action: 'tac.revoked', user: user.id, tacId: old.id, reason: 'replaced', details: { replacedBy: tac.id } });
+      this.record({ action: 'tac.revoked', user: user.id, tacId: old.id, reason: 'replaced', details: { replacedBy: tac.id } });
     }
-    this.trail.record({
+    this.record({
       action: 'tac.generated', user: user.id, tacId: tac.id, verifiedBy: input.verifiedBy ?? null, reason: input.reason ?? null,
       details: { ...(input.verificationNote ? { verificationNote: input.verificationNote } : {}), ...(ttl !== undefined ? { ttlMinutes: ttl } : {}), multiUse },
     });
@@ -153,7 +153,7 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
       scope: 'okta.authenticators.manage', permission: 'okta.authenticators.manage',
     });
     this.authenticator.set(saved);
-    this.trail.record({ action: 'policy.updated', user: null, details: { changed: patch, authenticatorId: current.id } });
+    this.record({ action: 'policy.updated', user: null, details: { changed: patch, authenticatorId: current.id } });
     return toPolicyView(saved);
   }
 
@@ -164,7 +164,7 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
 
   /** --user names the user as everywhere: the trail holds Okta user ids. */
   queryAudit(q: AuditFilter) {
-    return this.trail.query(q, async (ref) => (await findUser(this.api, ref)).id);
+    return queryByUser(this.opts.audit, q, async (ref) => (await findUser(this.api, ref)).id);
   }
 
   close() {
@@ -182,7 +182,7 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
       notFound: `TAC ${tac.id} not found in okta`, scope: 'okta.users.manage', permission: TAC_PERMISSION,
     });
     const at = new Date(this.now()).toISOString();
-    this.trail.record({ action: 'tac.revoked', user: userId, tacId: tac.id, reason: 'deleted' });
+    this.record({ action: 'tac.revoked', user: userId, tacId: tac.id, reason: 'deleted' });
     return asTac({ ...tac, status: 'revoked', revokedAt: at, revokedReason: 'deleted' });
   }
 }

@@ -18,6 +18,7 @@ export const login: CommandSpec = {
     { command: 'tac login --server https://tac.example.com --client-id agt_abcdefghijklmnop', description: 'asks for the secret (hidden)' },
     { command: 'printf "%s\\n" "$SECRET" | tac login --server https://tac.example.com --client-id agt_abcdefghijklmnop --client-secret-stdin', description: 'from a script' },
     { command: 'tac login --provider mosaic --server https://api.transmitsecurity.io --client-id CLIENT_ID', description: 'Transmit Mosaic: asks for the app\'s client secret (hidden)' },
+    { command: 'tac login --provider entra --tenant contoso.onmicrosoft.com --client-id CLIENT_ID --private-key-file ~/tac-entra.pem', description: 'Microsoft Entra with a certificate (key and certificate in one PEM file)' },
   ],
   load: () => import('./run.js'),
 };

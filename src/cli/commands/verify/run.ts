@@ -4,6 +4,7 @@ import type { Handler } from '../../spec.js';
 import { required } from '../../parse.js';
 import { usageError } from '../../errors.js';
 import { isLockedUntilUnlocked } from '../../../core/users.js';
+import { UNTIL_UNLOCKED } from '../../present.js';
 
 const EXPLAIN: Record<string, string> = {
   unknown_user: 'no such user',
@@ -34,7 +35,7 @@ export const run: Handler = async (ctx, { opts }) => {
   else if (verdict.valid) {
     ctx.print(ctx.tty ? `${ctx.style.green('✓ valid')} — ${verdict.user.username ?? verdict.user.id}${verdict.tac ? `, ${verdict.tac.oneTime ? 'one-time code now used' : `multi-use, ${verdict.tac.useCount} use(s)`}` : ''}\n` : 'valid\n');
   } else {
-    const until = 'lockedUntil' in verdict && verdict.lockedUntil ? ` ${isLockedUntilUnlocked(verdict.lockedUntil) ? 'until an agent unlocks them' : `until ${verdict.lockedUntil}`}` : '';
+    const until = 'lockedUntil' in verdict && verdict.lockedUntil ? ` ${isLockedUntilUnlocked(verdict.lockedUntil) ? UNTIL_UNLOCKED : `until ${verdict.lockedUntil}`}` : '';
     ctx.print(ctx.tty ? `${ctx.style.red('✗ invalid')}: ${EXPLAIN[verdict.reason]}${until} (${verdict.reason})\n` : `invalid\t${verdict.reason}\n`);
   }
   return verdict.valid ? 0 : 6;

@@ -24,12 +24,13 @@ export const run: Handler = async (ctx) => {
   const who = await backend.identity().finally(() => backend.close());
   const secretStorage = describeSource(creds.source, target.auth);
   const info = {
-    backend: 'remote', provider: who.provider, profile: target.profile ?? null, server: target.server, clientId: who.clientId, agent: who.name, role: who.role,
+    backend: 'remote', provider: who.provider, profile: target.profile ?? null, server: target.server, ...(target.tenant ? { tenant: target.tenant } : {}),
+    clientId: who.clientId, agent: who.name, role: who.role,
     scopes: who.scopes, tokenExpiresAt: who.tokenExpiresAt, secretStorage,
   };
   if (ctx.globals.json) return ctx.json(info);
   ctx.record([
-    ['provider', info.provider], ['server', info.server], ['profile', info.profile], ['agent', info.agent ? `${info.agent}${info.clientId ? ` (${info.clientId})` : ''}` : null],
+    ['provider', info.provider], ['server', info.server], ...(target.tenant ? [['tenant', target.tenant] as [string, string]] : []), ['profile', info.profile], ['agent', info.agent ? `${info.agent}${info.clientId ? ` (${info.clientId})` : ''}` : null],
     ['client id', info.clientId], ['role', info.role], ['scopes', info.scopes.join(' ')], ['token expires', info.tokenExpiresAt], ['secret kept in', secretStorage],
   ]);
 };
