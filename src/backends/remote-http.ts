@@ -44,6 +44,9 @@ export function retryAfterMs(value: string | string[] | undefined, now: number =
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** A value, or how to make it for each attempt. */
+export type PerAttempt<T> = T | (() => Promise<T>);
+
 /** GET and DELETE are idempotent: safe to send again after a network error. POST never is here. */
 const IDEMPOTENT = new Set<Method>(['GET', 'DELETE']);
 
@@ -83,18 +86,19 @@ export class HttpTransport {
 
   /**
    * `path` is relative to the base URL, or an absolute URL (a provider's separate token endpoint).
-   * `headers` may be a function, called for each attempt: a header that must not be sent twice
-   * (a DPoP proof, whose jti the server remembers) is made anew for a retry.
+   * `headers` and `body` may be functions, called for each attempt: what must not be sent twice
+   * (a DPoP proof or a client assertion, whose jti the server remembers) is made anew for a retry.
    */
-  async send(method: Method, path: string, init: { headers?: Record<string, string> | (() => Promise<Record<string, string>>); body?: string } = {}): Promise<HttpResponse> {
+  async send(method: Method, path: string, init: { headers?: PerAttempt<Record<string, string>>; body?: PerAttempt<string> } = {}): Promise<HttpResponse> {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.base);
     const attempts = IDEMPOTENT.has(method) ? this.retries + 1 : 1;
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
       const headers = typeof init.headers === 'function' ? await init.headers() : init.headers;
+      const body = typeof init.body === 'function' ? await init.body() : init.body;
       try {
         const res = await request(url, {
-          method, headers, body: init.body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
+          method, headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
         });
         const text = await res.body.text();
         const ct = res.headers['content-type'];

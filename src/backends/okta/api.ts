@@ -80,10 +80,11 @@ export class OktaApi {
     const url = this.opts.tokenUrl;
     let nonce: string | undefined;
     for (let attempt = 1; ; attempt++) {
-      const assertion = await signClientAssertion(cred.key, { clientId: cred.clientId, audience: url, now: this.now(), keyId: cred.keyId });
-      const body = new URLSearchParams({
+      // Made for each attempt (the transport sends a 429'd request again): an assertion's jti is single-use.
+      const body = async () => new URLSearchParams({
         grant_type: 'client_credentials', scope: SCOPES.join(' '),
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await signClientAssertion(cred.key, { clientId: cred.clientId, audience: url, now: this.now(), keyId: cred.keyId }),
       }).toString();
       const headers = async () => ({
         'content-type': 'application/x-www-form-urlencoded', accept: 'application/json',
