@@ -31,6 +31,11 @@ describe('okta: login and whoami', () => {
     expect(who.stdout).toMatch(/^agent\tadmin@example\.com$/m);
     expect(r.stdout + r.stderr + who.stdout + who.stderr).not.toContain(fake().apiToken);
     expect((await fake().requests()).some((q) => q.path === '/api/v1/users/me' && q.auth === 'SSWS')).toBe(true);
+    ok(await c.tac(['logout']));
+    expect(readFileSync(creds, 'utf8')).not.toContain(fake().apiToken);
+    const after = await c.tac(['users', 'show', 'alice']);
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain(`run tac login --provider okta --server ${fake().url} (or set TAC_API_TOKEN)`);
   });
 
   it('a service app: private_key_jwt to {server}/oauth2/v1/token for the four scopes; the profile keeps the key file\'s path, never the key', async () => {
