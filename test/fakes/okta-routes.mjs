@@ -196,7 +196,8 @@ async function api(req, res, url, text, who) {
     if (req.method === 'GET') return send(res, 200, a);
     if (req.method === 'PUT' && a.key === 'tac') return replaceTac(req, res, a, text);
   }
-  return oktaError(res, 405, 'E0000022', 'The endpoint does not support the provided HTTP method');
+  const known = /^\/api\/v1\/(users(\/[^/]+(\/authenticator-enrollments(\/[^/]+)?)?)?|authenticators(\/[^/]+)?)$/.test(p);
+  return known ? oktaError(res, 405, 'E0000022', 'The endpoint does not support the provided HTTP method') : notFound(res, p);
 }
 
 export const routes = {

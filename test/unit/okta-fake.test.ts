@@ -176,6 +176,8 @@ describe('Okta fake: API', () => {
     const search = await fetch(`${fake.url}/api/v1/users?search=${encodeURIComponent('profile.email eq "frank@example.com"')}`, { headers: ssws });
     expect(((await search.json()) as { id: string }[]).map((u) => u.id)).toEqual(['00ufrank0000000000006']);
     expect((await fetch(`${fake.url}/api/v1/users?email=frank@example.com`, { headers: ssws })).status).toBe(400);
+    expect((await fetch(`${fake.url}/api/v1/groups`, { headers: ssws })).status).toBe(404);
+    expect((await fetch(`${fake.url}/api/v1/users/me`, { method: 'PATCH', headers: ssws })).status).toBe(405);
     expect((await fetch(`${fake.url}/api/v1/users?search=${encodeURIComponent('profile.email eq frank')}`, { headers: ssws })).status).toBe(400);
   });
 });
