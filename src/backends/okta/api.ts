@@ -5,6 +5,7 @@ import { HttpTransport, parseJson, parseServerUrl, type HttpResponse, type Metho
 import { MemoryTokenCache, type CachedToken, type TokenCache } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
 import { DpopKey } from './dpop.js';
+import { isSuccess, successJson } from '../provider-call.js';
 import { apiError, header, PROVIDER, rateLimitWaitMs, tokenError, type CallOptions } from './errors.js';
 
 export type { CallOptions } from './errors.js';
@@ -117,12 +118,7 @@ export class OktaApi {
       if (!this.askedNonce(res)) await this.tokens.drop();
       res = await this.send(method, url, body);
     }
-    if (res.status >= 200 && res.status < 300) {
-      if (res.status === 204) return undefined as T;
-      const json = parseJson(res);
-      if (json === undefined) throw new TacError('internal', `${PROVIDER} answered ${what} with something other than JSON (HTTP ${res.status})`);
-      return json as T;
-    }
+    if (isSuccess(res)) return successJson<T>(res, PROVIDER, what);
     throw apiError(res, what, `${PROVIDER} at ${this.location}`, this.credential.kind, opts);
   }
 
