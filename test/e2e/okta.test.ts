@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useOktaFake } from './helpers/okta.js';
@@ -195,9 +195,13 @@ describe('okta: policy and what Okta does not offer', () => {
     const show = await c.tac(['policy', 'show', '--json']);
     ok(show);
     expect(JSON.parse(show.stdout)).toEqual({
-      enabled: true, minTtl: 10, maxTtl: 720, defaultTtl: 480, length: 16, complexity: { numbers: true, letters: true, specialCharacters: true }, multiUseAllowed: true,
+      oneTimeDefault: true, requireAttestation: true, enabled: true, minTtl: 10, maxTtl: 720, defaultTtl: 480, length: 16, complexity: { numbers: true, letters: true, specialCharacters: true }, multiUseAllowed: true,
     });
     expect((await c.tac(['policy', 'show'])).stdout).toMatch(/^mixedCase\tnot offered/m);
+    // Given back unchanged (a file from policy show), it is accepted and PUT as it was.
+    const file = join(c.root, 'policy.json');
+    writeFileSync(file, show.stdout);
+    expect(JSON.parse((await c.tac(['policy', 'set', '--from-file', file, '--json'])).stdout)).toEqual(JSON.parse(show.stdout));
     const set = await c.tac(['policy', 'set', '--max-ttl', '10h', '--length', '20', '--no-multi-use-allowed', '--json']);
     ok(set);
     expect(JSON.parse(set.stdout)).toMatchObject({ maxTtl: 600, length: 20, multiUseAllowed: false });

@@ -70,12 +70,12 @@ describe('okta policy', () => {
   };
 
   it('shows what the authenticator has and leaves out the rest', () => {
-    expect(toPolicyView(auth)).toEqual({ enabled: true, minTtl: 10, maxTtl: 720, defaultTtl: 480, length: 16, complexity: { numbers: true, letters: true, specialCharacters: false }, multiUseAllowed: true });
-    expect(toPolicyView({ id: 'a', key: 'tac', status: 'INACTIVE' })).toEqual({ enabled: false });
+    expect(toPolicyView(auth, true)).toEqual({ oneTimeDefault: true, requireAttestation: true, enabled: true, minTtl: 10, maxTtl: 720, defaultTtl: 480, length: 16, complexity: { numbers: true, letters: true, specialCharacters: false }, multiUseAllowed: true });
+    expect(toPolicyView({ id: 'a', key: 'tac', status: 'INACTIVE' }, false)).toEqual({ oneTimeDefault: true, requireAttestation: false, enabled: false });
   });
 
   it('a patch keeps the whole authenticator, changes only the configuration, and is checked as Okta documents', () => {
-    const next = applyPatch(auth, { maxTtl: 600, complexity: { specialCharacters: true } });
+    const next = applyPatch(auth, { maxTtl: 600, complexity: { specialCharacters: true } }, true);
     expect(next).toMatchObject({ id: 'aut1', name: 'Temporary Access Code', created: 'x', provider: { type: 'TAC', configuration: { maxTtl: 600, complexity: { numbers: true, letters: true, specialCharacters: true } } } });
     expect(auth.provider!.configuration!.maxTtl).toBe(720);
     const refused: [Parameters<typeof applyPatch>[1], string][] = [
@@ -89,7 +89,13 @@ describe('okta policy', () => {
       [{ enabled: false }, 'okta does not offer setting enabled'],
       [{ requireAttestation: false }, 'use tac config set require-attestation'],
     ];
-    for (const [patch, message] of refused) expect(() => applyPatch(auth, patch), JSON.stringify(patch)).toThrow(message);
+    for (const [patch, message] of refused) expect(() => applyPatch(auth, patch, true), JSON.stringify(patch)).toThrow(message);
+  });
+
+  it('what policy show prints can be given back unchanged (policy set --from-file), settings Okta lacks included', () => {
+    const shown = toPolicyView(auth, false);
+    expect(applyPatch(auth, shown as Parameters<typeof applyPatch>[1], false).provider).toEqual(auth.provider);
+    expect(() => applyPatch(auth, { ...shown, requireAttestation: true } as Parameters<typeof applyPatch>[1], false)).toThrow('use tac config set require-attestation');
   });
 });
 

@@ -142,19 +142,19 @@ export class OktaBackend extends ProviderBackendBase implements ConnectedBackend
   }
 
   async getPolicy(): Promise<PolicyView> {
-    return toPolicyView(await this.authenticator.get());
+    return toPolicyView(await this.authenticator.get(), this.opts.requireAttestation);
   }
 
   /** PUT /api/v1/authenticators/{id} with the whole authenticator, its configuration patched and checked first. */
   async updatePolicy(patch: PolicyPatch): Promise<PolicyView> {
     const current = await this.authenticator.get();
-    const next = applyPatch(current, patch);
+    const next = applyPatch(current, patch, this.opts.requireAttestation);
     const saved = await this.api.call<TacAuthenticator>('PUT', `api/v1/authenticators/${encodeURIComponent(current.id)}`, 'changing the TAC authenticator', next, {
       scope: 'okta.authenticators.manage', permission: 'okta.authenticators.manage',
     });
     this.authenticator.set(saved);
     this.record({ action: 'policy.updated', user: null, details: { changed: patch, authenticatorId: current.id } });
-    return toPolicyView(saved);
+    return toPolicyView(saved, this.opts.requireAttestation);
   }
 
   replacePolicy = no('replacing the whole code policy', 'tac policy set', 'give the fields to change');

@@ -14,10 +14,14 @@ import type { TacAuthenticator, TacConfiguration } from './tacs.js';
 export const TTL_RANGE = { min: 10, max: 14_400 } as const;
 export const LENGTH_RANGE = { min: 8, max: 64 } as const;
 
-/** The settings Okta has; the others are left out (shown as not offered), never invented. */
-export function toPolicyView(a: TacAuthenticator): PolicyView {
+/**
+ * The settings Okta has; the others are left out (shown as not offered), never invented. Two are
+ * this desk's tac rather than Okta's, shown as on Entra: TACs are one-time unless --multi-use
+ * (oneTimeDefault), and requireAttestation is the profile's.
+ */
+export function toPolicyView(a: TacAuthenticator, requireAttestation: boolean): PolicyView {
   const c = a.provider?.configuration ?? {};
-  const view: PolicyView = {};
+  const view: PolicyView = { oneTimeDefault: true, requireAttestation };
   if (a.status !== undefined) view.enabled = a.status === 'ACTIVE';
   for (const k of ['minTtl', 'maxTtl', 'defaultTtl', 'length'] as const) if (typeof c[k] === 'number') view[k] = c[k];
   if (c.complexity) {
@@ -43,8 +47,12 @@ const INSTEAD: Record<string, string> = {
  * The authenticator with the patch applied, checked as Okta documents it before any PUT (one
  * line naming the field and what is allowed); a field Okta lacks is refused as not offered.
  */
-export function applyPatch(a: TacAuthenticator, patch: PolicyPatch): TacAuthenticator {
+export function applyPatch(a: TacAuthenticator, patch: PolicyPatch, requireAttestation: boolean): TacAuthenticator {
+  // What policy show prints may be given back (policy show --json > p.json; policy set --from-file p.json).
+  const shown = toPolicyView(a, requireAttestation);
   for (const field of Object.keys(patch)) {
+    const key = field as keyof PolicyPatch;
+    if (key !== 'complexity' && shown[key] !== undefined && shown[key] === patch[key]) continue;
     const flag = NOT_OFFERED[field];
     if (flag) throw unsupported('okta', `setting ${field}`, `tac policy set ${flag}`, INSTEAD[field] ?? 'Okta\'s TAC authenticator has no such setting');
   }
