@@ -42,8 +42,8 @@ describe('resolveTarget and providers', () => {
   });
 
   it('refuses a provider it does not support, naming the supported ones; TAC_PROVIDER alone needs a server', () => {
-    expect(() => resolveTarget(globals(), envWith({}, { TAC_PROVIDER: 'okta', TAC_SERVER: 'https://x.okta.com' })))
-      .toThrow('TAC_PROVIDER: "okta" is not a supported provider; use one of tac, mosaic');
+    expect(() => resolveTarget(globals(), envWith({}, { TAC_PROVIDER: 'onelogin', TAC_SERVER: 'https://x.onelogin.com' })))
+      .toThrow('TAC_PROVIDER: "onelogin" is not a supported provider; use one of tac, mosaic, okta, entra');
     expect(() => resolveTarget(globals(), envWith({}, { TAC_PROVIDER: 'mosaic' }))).toThrow(/TAC_PROVIDER=mosaic needs TAC_SERVER/);
     // Nothing configured at all: still the local database.
     expect(resolveTarget(globals(), envWith({})).kind).toBe('local');
