@@ -22,7 +22,7 @@ async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, b
   const actor = opts.actor ?? localActor();
   const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor, clock: opts.clock });
   try {
-    return await fn(new AgentService(backend.store, opts.clock ?? systemClock), backend, actor);
+    return await fn(new AgentService(backend.engine, opts.clock ?? systemClock), backend, actor);
   } finally {
     await backend.close();
   }
@@ -30,7 +30,7 @@ async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, b
 
 /** Creates an agent; the client secret is in the result once and stored only as a scrypt hash. */
 export function createAgent(opts: AgentsAdminOptions & { name: string; role: string }): Promise<CreatedAgent> {
-  return withAgents(opts, (svc, backend, actor) => svc.create({ service: backend.service, actor }, { name: opts.name, role: opts.role }));
+  return withAgents(opts, (svc, backend, actor) => svc.create({ core: backend.core, actor }, { name: opts.name, role: opts.role }));
 }
 
 export function listAgents(opts: AgentsAdminOptions & { includeRevoked?: boolean }): Promise<AgentView[]> {
@@ -38,5 +38,5 @@ export function listAgents(opts: AgentsAdminOptions & { includeRevoked?: boolean
 }
 
 export function revokeAgent(opts: AgentsAdminOptions & { clientId: string }): Promise<{ agent: AgentView; changed: boolean }> {
-  return withAgents(opts, (svc, backend, actor) => svc.revoke({ service: backend.service, actor }, opts.clientId));
+  return withAgents(opts, (svc, backend, actor) => backend.engine.run(svc.revoke({ core: backend.core, actor }, opts.clientId)));
 }

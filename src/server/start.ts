@@ -77,7 +77,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${(server.server.address() as AddressInfo).port}`;
   log.info('listening', { url, db: opts.dbPath, tls: Boolean(https), trustProxy: trustProxy ?? false });
-  const weakness = policyWeakness(backend.service.getPolicy());
+  const weakness = policyWeakness(await backend.engine.run(backend.core.getPolicy()));
   if (weakness) log.warn('the stored policy would be refused now (it was saved before a rule it breaks); change it with tac policy set', { problem: weakness });
   if (!https && !isLoopback(host)) {
     log.warn('serving plain HTTP on a non-loopback address: tokens and codes cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy', { host });

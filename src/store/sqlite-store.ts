@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TacError } from '../core/errors.js';
+import { runSync, type Flow } from '../core/flow.js';
 import type { Policy } from '../core/policy.js';
 import type { Store } from '../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../core/types.js';
@@ -110,7 +111,13 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  transaction<T>(fn: () => T): T {
+  /** Store.transaction: the flow runs to its end inside one IMMEDIATE transaction (it never waits: see flow.ts). */
+  transaction<T>(fn: () => Flow<T>): T {
+    return this.atomic(() => runSync(fn()));
+  }
+
+  /** Runs a plain function in one IMMEDIATE transaction (or inside the current one). */
+  atomic<T>(fn: () => T): T {
     // IMMEDIATE takes the write lock up front, so read-then-write can never deadlock into SQLITE_BUSY.
     if (this.db.inTransaction) return fn();
     this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());

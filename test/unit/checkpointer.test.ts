@@ -24,7 +24,7 @@ describe('checkpointInBackground (tac serve)', () => {
     const bg = checkpointInBackground(store, dbPath, (e) => errors.push(e));
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
     const marker = `checkpointed-${Date.now()}`;
-    store.transaction(() => store.setMeta('marker', marker));
+    store.atomic(() => store.setMeta('marker', marker));
     // Only a checkpoint puts the row into the main file (it is in the WAL until then).
     const inMainFile = () => readFileSync(dbPath).includes(marker);
     expect(inMainFile()).toBe(false);

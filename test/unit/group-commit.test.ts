@@ -42,8 +42,8 @@ describe('SqliteStore.transactionBatch', () => {
 
   it('a nested store.transaction inside a batched function stays inside its savepoint', () => {
     const out = store.transactionBatch([
-      () => store.transaction(() => store.setMeta('x', '1')),
-      () => store.transaction(() => { store.setMeta('y', '1'); throw new Error('no'); }),
+      () => store.transaction(function* () { store.setMeta('x', '1'); }),
+      () => store.transaction(function* () { store.setMeta('y', '1'); throw new Error('no'); }),
     ]);
     expect(out.map((o) => o.ok)).toEqual([true, false]);
     expect([meta(store, 'x'), meta(store, 'y')]).toEqual(['1', undefined]);

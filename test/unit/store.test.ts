@@ -135,14 +135,14 @@ describe('SqliteStore', () => {
   });
 
   it('rolls a transaction back when it throws, and nests', () => {
-    expect(() => store.transaction(() => {
+    expect(() => store.transaction(function* () {
       store.insertUser(user());
-      store.transaction(() => store.setMeta('inner', 'x'));
+      store.transaction(function* () { store.setMeta('inner', 'x'); });
       throw new Error('boom');
     })).toThrow('boom');
     expect(store.getUser('usr_aaaaaaaaaaaaaaaa')).toBeUndefined();
     expect(store.getMeta('inner')).toBeUndefined();
-    expect(store.transaction(() => 42)).toBe(42);
+    expect(store.transaction(function* () { return 42; })).toBe(42);
   });
 });
 
