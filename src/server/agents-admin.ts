@@ -1,14 +1,16 @@
 import { localActor } from '../store/local-actor.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { LocalBackend } from '../backends/local.js';
+import type { EngineBackend } from '../backends/engine-backend.js';
+import { openEngineBackend } from '../backends/open.js';
 import { AgentService, type AgentView, type CreatedAgent } from './agent-service.js';
 
 /**
- * `tac agents create|list|revoke` on a database path, without HTTP (local admin). Light on
+ * `tac agents create|list|revoke` on a database (a SQLite path or a PostgreSQL URL), without HTTP (local admin). Light on
  * purpose: no Fastify here, so the CLI can import it without loading the server.
  */
 export interface AgentsAdminOptions {
+  /** A SQLite file or a postgres:// URL. */
   dbPath: string;
   keyPath: string;
   /** Recorded in the audit row; defaults to the OS user, as local commands do. */
@@ -18,9 +20,9 @@ export interface AgentsAdminOptions {
 
 export type { AgentView, CreatedAgent };
 
-async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, backend: LocalBackend, actor: string) => Promise<T> | T): Promise<T> {
+async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, backend: EngineBackend, actor: string) => Promise<T> | T): Promise<T> {
   const actor = opts.actor ?? localActor();
-  const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor, clock: opts.clock });
+  const backend = await openEngineBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor, clock: opts.clock });
   try {
     return await fn(new AgentService(backend.engine, opts.clock ?? systemClock), backend, actor);
   } finally {
