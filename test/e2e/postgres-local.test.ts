@@ -5,7 +5,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { createTestDatabase, pgAdminUrl } from '../pg/db.js';
-import { describeRun, localDirs, runTac, type Env } from './helpers/tac.js';
+import { describeRun, localDirs, runTac, startServe, type Env } from './helpers/tac.js';
 
 /**
  * The local commands on a PostgreSQL database (--db postgres://… or TAC_DB): an admin bootstraps
@@ -61,6 +61,27 @@ describe.skipIf(!pgAdminUrl())('local commands on PostgreSQL', () => {
     expect(JSON.parse((await ok(['purge', '--dry-run', '--json'])).stdout)).toMatchObject({ dryRun: true, purged: 0 });
     const found = JSON.parse((await ok(['users', 'search', 'an', '--json'])).stdout) as { username: string }[];
     expect(found.map((u) => u.username)).toEqual(['ann']);
+  });
+
+  it('tac serve --pool-size caps its connections to the database; a bad size is exit 2 naming the flag', async () => {
+    const bad = await tac(['serve', '--port', '0', '--pool-size', '0'], undefined, { TAC_DB: url });
+    expect(bad.code, describeRun(bad)).toBe(2);
+    expect(bad.stderr).toContain('--pool-size');
+    const serve = await startServe(['--port', '0', '--pool-size', '2'], { ...env, TAC_DB: url });
+    try {
+      // Health checks query the database: 12 at once need connections, and get at most 2.
+      const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${serve.url}/healthz`).then((r) => r.status)));
+      expect(answers).toEqual(Array(12).fill(200));
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const { rows } = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tac' AND datname = current_database()");
+      await c.end();
+      expect(rows[0].n).toBeGreaterThanOrEqual(1);
+      expect(rows[0].n).toBeLessThanOrEqual(2);
+    } finally {
+      const { code } = await serve.stop();
+      expect(code).toBe(0);
+    }
   });
 
   it('libpq variables fill in what the URL leaves out', async () => {

@@ -39,7 +39,8 @@ export class PgEngine implements Engine {
  */
 export async function openPostgres(url: string, opts: { poolSize?: number; migration?: MigrationContext } = {}): Promise<PgEngine> {
   const pg = await loadPg();
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? DEFAULT_POOL_SIZE });
+  // An operator sees tac's connections in pg_stat_activity (unless the URL or PGAPPNAME names them).
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? DEFAULT_POOL_SIZE, fallback_application_name: 'tac' });
   // An idle client that loses its connection must not crash the process: the next query reports it.
   pool.on('error', () => {});
   try {
