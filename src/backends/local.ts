@@ -3,8 +3,8 @@ import { hmacHasher } from '../core/codes.js';
 import { runSync } from '../core/flow.js';
 import { TacService } from '../core/service.js';
 import { loadOrCreateKey } from '../store/key-file.js';
-import { SqliteEngine } from '../store/sqlite-engine.js';
-import { openDatabase, SqliteStore } from '../store/sqlite-store.js';
+import { SqliteEngine } from '../store/sqlite/engine.js';
+import { openDatabase, SqliteStore } from '../store/sqlite/store.js';
 import { EngineBackend } from './engine-backend.js';
 
 export interface LocalOptions {

@@ -7,7 +7,7 @@ import { displayDb } from '../store/postgres/pg.js';
 import type { Clock } from '../core/clock.js';
 import { policyWeakness } from '../core/policy.js';
 import { TacError } from '../core/errors.js';
-import { checkpointInBackground } from '../store/checkpointer.js';
+import { checkpointInBackground } from '../store/sqlite/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
 import { capConnectionsPerAddress, checkTimeouts, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './connections.js';
 import { trustProxyFromEnv } from './proxy.js';

@@ -1,7 +1,7 @@
 import type { EngineBackend } from '../backends/engine-backend.js';
 import { runSync, type Flow } from '../core/flow.js';
-import { GroupCommit } from '../store/group-commit.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import { GroupCommit } from '../store/sqlite/group-commit.js';
+import type { SqliteStore } from '../store/sqlite/store.js';
 
 /** How the server runs a write: `writes.run(() => core.verify(user, code))` resolves once it is committed. */
 export interface Writes {

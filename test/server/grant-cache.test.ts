@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenGrant } from '../../src/store/agents-store.js';
-import { SqliteAgentsStore } from '../../src/store/sqlite-agents-store.js';
+import { SqliteAgentsStore } from '../../src/store/sqlite/agents.js';
 import { revokeAgent } from '../../src/server/agents-admin.js';
 import { GrantCache, GRANT_CACHE_MAX_AGE_MS } from '../../src/server/grant-cache.js';
 import { bearer, makeServer, type Creds, type ServerHarness } from './helpers.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointInBackground } from '../../src/store/checkpointer.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { checkpointInBackground } from '../../src/store/sqlite/checkpointer.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 
 describe('checkpointInBackground (tac serve)', () => {
   let dir: string;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/store/group-commit.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 
 const meta = (store: SqliteStore, key: string) => store.getMeta(key);
 

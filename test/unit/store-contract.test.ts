@@ -8,8 +8,8 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { TacCore } from '../../src/core/service.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openPostgres } from '../../src/store/postgres/engine.js';
-import { SqliteEngine } from '../../src/store/sqlite-engine.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteEngine } from '../../src/store/sqlite/engine.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 import { createTestDatabase, pgAdminUrl } from '../pg/db.js';
 import { event, tac, user } from '../pg/fixtures.js';
 

@@ -11,7 +11,7 @@ import { DEFAULT_POLICY, mergePolicy } from '../../src/core/policy.js';
 import { TacService } from '../../src/core/service.js';
 import type { NewAuditEvent, TacRecord, User } from '../../src/core/types.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 import { catchTacError } from './helpers.js';
 
 const user = (over: Partial<User> = {}): User => ({

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { toAgent, toGrant, type AgentRecord, type AgentRow, type AgentsStore, type NewToken, type TokenGrant } from './agents-store.js';
+import { toAgent, toGrant, type AgentRecord, type AgentRow, type AgentsStore, type NewToken, type TokenGrant } from '../agents-store.js';
 
 /** AgentsStore on SQLite (the same connection as SqliteStore, whose transaction wraps changes). */
 export class SqliteAgentsStore implements AgentsStore {

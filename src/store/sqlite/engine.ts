@@ -1,7 +1,7 @@
-import { runSync, type Flow } from '../core/flow.js';
-import type { Engine } from './engine.js';
-import { SqliteAgentsStore } from './sqlite-agents-store.js';
-import type { SqliteStore } from './sqlite-store.js';
+import { runSync, type Flow } from '../../core/flow.js';
+import type { Engine } from '../engine.js';
+import { SqliteAgentsStore } from './agents.js';
+import type { SqliteStore } from './store.js';
 
 /** SQLite as an Engine: flows run at once (runSync), so nothing about the SQLite path waits. */
 export class SqliteEngine implements Engine {

@@ -1,15 +1,15 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { TacError } from '../core/errors.js';
-import { runSync, type Flow } from '../core/flow.js';
-import type { Policy } from '../core/policy.js';
-import type { Store } from '../core/store.js';
-import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../core/types.js';
-import type { MigrationContext } from './migrate-phones.js';
-import { AUDIT_COLUMNS, BOOLEAN_KEYS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from './columns.js';
-import { MIGRATIONS, newerSchema } from './migrations.js';
-import { sqliteAddonPath } from './sqlite-addon.js';
+import { TacError } from '../../core/errors.js';
+import { runSync, type Flow } from '../../core/flow.js';
+import type { Policy } from '../../core/policy.js';
+import type { Store } from '../../core/store.js';
+import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
+import type { MigrationContext } from '../migrate-phones.js';
+import { AUDIT_COLUMNS, BOOLEAN_KEYS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
+import { MIGRATIONS, newerSchema } from '../migrations.js';
+import { sqliteAddonPath } from './addon.js';
 
 
 /** How one function of a group commit ended (see SqliteStore.transactionBatch). */

@@ -1,4 +1,4 @@
-import type { BatchOutcome } from './sqlite-store.js';
+import type { BatchOutcome } from './store.js';
 
 /** What GroupCommit needs from the store (SqliteStore). */
 export interface BatchingStore {
