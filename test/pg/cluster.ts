@@ -25,8 +25,7 @@ declare module 'vitest' {
 }
 
 /** The newest installed PostgreSQL's bin dir (initdb, pg_ctl, pg_dump), if any. */
-export function pgBinDir(): string | undefined {
-  const root = '/usr/lib/postgresql';
+export function pgBinDir(root = '/usr/lib/postgresql'): string | undefined {
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
   return versions.map((v) => join(root, v, 'bin')).find((d) => existsSync(join(d, 'initdb')));
@@ -45,10 +44,17 @@ function freePort(): Promise<number> {
 
 export const postgresRequired = (env = process.env) => env.CI === 'true' || env.TAC_REQUIRE_POSTGRES === '1';
 
-export default async function setup({ provide }: { provide: (key: 'pgAdminUrl', value: string) => void }) {
-  const bin = pgBinDir();
+type Provide = (key: 'pgAdminUrl', value: string) => void;
+
+export default function setup({ provide }: { provide: Provide }) {
+  return startCluster(provide);
+}
+
+/** `where`: where PostgreSQL's versions are installed, and the environment (tests of this file). */
+export async function startCluster(provide: Provide, where: { root?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const bin = pgBinDir(where.root);
   if (!bin) {
-    if (postgresRequired()) throw new Error('PostgreSQL is required (CI=true or TAC_REQUIRE_POSTGRES=1) but no initdb was found under /usr/lib/postgresql/*/bin: install the postgresql package (.ci/run does)');
+    if (postgresRequired(where.env)) throw new Error('PostgreSQL is required (CI=true or TAC_REQUIRE_POSTGRES=1) but no initdb was found under /usr/lib/postgresql/*/bin: install the postgresql package (.ci/run does)');
     provide('pgAdminUrl', '');
     return;
   }
