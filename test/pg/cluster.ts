@@ -63,21 +63,32 @@ export async function startCluster(provide: Provide, where: { root?: string; env
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const run = (cmd: string, args: string[]) => execFileSync(asRoot ? 'runuser' : join(bin, cmd), asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args, { stdio: 'pipe', cwd: dir });
   const data = join(dir, 'data');
-  const port = await freePort();
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
-  // A test cluster: no durability needed, and few resources on a shared 2-core machine.
-  writeFileSync(join(data, 'postgresql.auto.conf'), [
-    `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 64MB',
-  ].join('\n'), { flag: 'a' });
-  if (asRoot) execFileSync('chown', ['postgres:postgres', join(data, 'postgresql.auto.conf')]);
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
-  provide('pgAdminUrl', `postgresql://postgres@127.0.0.1:${port}/postgres`);
-  return () => {
+  const stop = () => {
     try {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  try {
+    const port = await freePort();
+    run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
+    // A test cluster: no durability needed, and few resources on a shared 2-core machine.
+    writeFileSync(join(data, 'postgresql.auto.conf'), [
+      `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`,
+      'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 64MB',
+    ].join('\n'), { flag: 'a' });
+    if (asRoot) execFileSync('chown', ['postgres:postgres', join(data, 'postgresql.auto.conf')]);
+    run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    provide('pgAdminUrl', `postgresql://postgres@127.0.0.1:${port}/postgres`);
+  } catch (e) {
+    // Half started (initdb or pg_ctl failed): stop what runs, remove the dir, fail the run.
+    try {
+      stop();
+    } catch {
+      // nothing was running
+    }
+    throw e;
+  }
+  return stop;
 }
