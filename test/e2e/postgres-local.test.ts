@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -61,6 +61,25 @@ describe.skipIf(!pgAdminUrl())('local commands on PostgreSQL', () => {
     expect(JSON.parse((await ok(['purge', '--dry-run', '--json'])).stdout)).toMatchObject({ dryRun: true, purged: 0 });
     const found = JSON.parse((await ok(['users', 'search', 'an', '--json'])).stdout) as { username: string }[];
     expect(found.map((u) => u.username)).toEqual(['ann']);
+  });
+
+  it('imports users and guests in batches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tac-e2e-pg-import-'));
+    const csv = (name: string, text: string) => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    const rows = Array.from({ length: 150 }, (_, i) => `imp${i},imp${i}@example.com,Imp ${i}`).join('\n');
+    await ok(['users', 'import', csv('users.csv', `username,email,name\n${rows}\n`)]);
+    const guests = await ok(['guests', 'import', csv('guests.csv', 'email\nguest-a@example.com\nguest-b@example.com\n'), '--json']);
+    const issued = guests.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; user: { email: string } });
+    expect(issued.map((t) => t.user.email)).toEqual(['guest-a@example.com', 'guest-b@example.com']);
+    expect((await ok(['verify', '--user', 'guest-b@example.com'], `${issued[1]!.code}\n`)).stdout).toContain('valid');
+    const search = JSON.parse((await ok(['users', 'search', 'imp14', '--json'])).stdout) as { email: string }[];
+    expect(search.map((u) => u.email)).toEqual(['imp14@example.com', ...Array.from({ length: 10 }, (_, i) => `imp14${i}@example.com`)]);
+    const again = await tac(['users', 'import', csv('again.csv', 'username,email\nimp3-again,imp3@example.com\n')]);
+    expect(again.code, describeRun(again)).toBe(5);
   });
 
   it('tac serve --pool-size caps its connections to the database; a bad size is exit 2 naming the flag', async () => {

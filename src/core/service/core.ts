@@ -36,7 +36,8 @@ export const MAX_LIST_LIMIT = 1000;
  *   transaction is atomic on one thread exactly as before, nothing interleaves.
  * - PostgreSQL's store returns promises; runAsync awaits each one the generator yields and resumes it.
  * `store.transaction(fn)` takes a generator function for the same reason, and may run it more than
- * once (a retried group commit): a flow acts only on the store and its own return value.
+ * once (a group commit run again with savepoints, a PostgreSQL transaction retried after a
+ * deadlock): a flow acts only on the store and its own return value.
  */
 export class ServiceCore {
   readonly store: Store;
