@@ -195,7 +195,7 @@ __tac_value() {
     'agents list:--db') __tac_files ;;
     'agents revoke:--db') __tac_files ;;
     'agents help:--db') __tac_files ;;
-    'login:--provider') __tac_words 'tac mosaic entra' ;;
+    'login:--provider') __tac_words 'tac mosaic okta entra' ;;
     'login:--private-key-file') __tac_files ;;
     'login:--db') __tac_files ;;
     'logout:--db') __tac_files ;;

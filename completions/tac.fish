@@ -650,7 +650,7 @@ complete -c tac -n '__tac_at \'agents help\'' -l help -s h -d 'show help'
 complete -c tac -n '__tac_at \'agents help\'; and test (__tac_nargs) = 0' -a 'create list revoke' -d 'the command'
 
 # tac login
-complete -c tac -n '__tac_at \'login\'' -l provider -x -a 'tac mosaic entra' -d 'what answers at --server: tac (tac serve, the default) or an identity provider (mosaic, entra)'
+complete -c tac -n '__tac_at \'login\'' -l provider -x -a 'tac mosaic okta entra' -d 'what answers at --server: tac (tac serve, the default) or an identity provider (mosaic, okta, entra)'
 complete -c tac -n '__tac_at \'login\'' -l client-id -x -d 'the agent\'s client id (agt_…), or the provider app\'s'
 complete -c tac -n '__tac_at \'login\'' -l token-url -x -d 'the provider\'s token endpoint (default: mosaic {server}/oidc/token, okta {server}/oauth2/v1/token, entra https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token)'
 complete -c tac -n '__tac_at \'login\'' -l client-secret-stdin -d 'read the client secret from standard input (first line)'

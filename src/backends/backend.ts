@@ -77,7 +77,8 @@ export interface Identity {
   name: string | null;
   role: string | null;
   scopes: string[];
-  tokenExpiresAt: string;
+  /** null for an API token, which has no expiry tac can know (Okta's lapse after 30 days unused). */
+  tokenExpiresAt: string | null;
 }
 
 /** A backend reached with client credentials: tac serve or an identity provider. */

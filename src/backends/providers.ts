@@ -12,7 +12,7 @@ import type { TokenCache } from './token-cache.js';
  */
 
 /** `tac` is tac's own server (tac serve); the others are identity providers. */
-export const PROVIDERS = ['tac', 'mosaic', 'entra'] as const;
+export const PROVIDERS = ['tac', 'mosaic', 'okta', 'entra'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** How an app proves who it is: a client secret, an API token (Okta's SSWS), or a private key. */
@@ -92,6 +92,7 @@ export interface ProviderModule {
 /** Loaded only when a command runs against that provider. */
 export const PROVIDER_MODULES: Record<Exclude<ProviderName, 'tac'>, () => Promise<ProviderModule>> = {
   mosaic: () => import('./mosaic/index.js'),
+  okta: () => import('./okta/index.js'),
   entra: () => import('./entra/index.js'),
 };
 

@@ -31,6 +31,8 @@ export interface RateLimitRetry {
   maxWaitMs: number;
   /** Told before each wait, e.g. to say so on a terminal. */
   onWait?: (seconds: number) => void;
+  /** How long a 429 asks to wait, for a provider with its own headers (Okta's X-Rate-Limit-Reset); default Retry-After. */
+  waitMs?: (res: Pick<HttpResponse, 'headers'>) => number | undefined;
 }
 
 /** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or unreadable. */
@@ -41,6 +43,9 @@ export function retryAfterMs(value: string | string[] | undefined, now: number =
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** A value, or how to make it for each attempt. */
+export type PerAttempt<T> = T | (() => Promise<T>);
 
 /** GET and DELETE are idempotent: safe to send again after a network error. POST never is here. */
 const IDEMPOTENT = new Set<Method>(['GET', 'DELETE']);
@@ -79,15 +84,21 @@ export class HttpTransport {
     return this.base.href.replace(/\/$/, '');
   }
 
-  /** `path` is relative to the base URL, or an absolute URL (a provider's separate token endpoint). */
-  async send(method: Method, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpResponse> {
+  /**
+   * `path` is relative to the base URL, or an absolute URL (a provider's separate token endpoint).
+   * `headers` and `body` may be functions, called for each attempt: what must not be sent twice
+   * (a DPoP proof or a client assertion, whose jti the server remembers) is made anew for a retry.
+   */
+  async send(method: Method, path: string, init: { headers?: PerAttempt<Record<string, string>>; body?: PerAttempt<string> } = {}): Promise<HttpResponse> {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.base);
     const attempts = IDEMPOTENT.has(method) ? this.retries + 1 : 1;
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
+      const headers = typeof init.headers === 'function' ? await init.headers() : init.headers;
+      const body = typeof init.body === 'function' ? await init.body() : init.body;
       try {
         const res = await request(url, {
-          method, headers: init.headers, body: init.body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
+          method, headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.requestMs),
         });
         const text = await res.body.text();
         const ct = res.headers['content-type'];
@@ -99,7 +110,7 @@ export class HttpTransport {
         // 429 means the request was refused, not processed (RFC 6585 §4): sending it again is safe
         // for any method, POST included, once the server's Retry-After has passed. Bounded, so a
         // long ban fails at once (exit 5) instead of hanging a help-desk call.
-        const wait = res.statusCode === 429 && this.rateLimit && waits < this.rateLimit.retries ? retryAfterMs(res.headers['retry-after']) ?? 1000 : undefined;
+        const wait = res.statusCode === 429 && this.rateLimit && waits < this.rateLimit.retries ? this.waitMs(res.headers) ?? 1000 : undefined;
         if (wait !== undefined && wait <= this.rateLimit!.maxWaitMs) {
           waits++;
           attempt--;
@@ -116,6 +127,10 @@ export class HttpTransport {
         throw this.unreachable(e, method);
       }
     }
+  }
+
+  private waitMs(headers: HttpResponse['headers']): number | undefined {
+    return this.rateLimit?.waitMs ? this.rateLimit.waitMs({ headers }) : retryAfterMs(headers['retry-after']);
   }
 
   private unreachable(e: unknown, method: Method): TacError {

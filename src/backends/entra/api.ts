@@ -3,6 +3,7 @@ import { credentialClientId, type ProviderOptions } from '../providers.js';
 import { HttpTransport, parseJson, parseServerUrl, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
 import { MemoryTokenCache, type CachedToken } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
+import { isSuccess, sendWithBearer, successJson } from '../provider-call.js';
 import { tokenError, tokenForm, tokenRoles } from './token.js';
 
 /*
@@ -76,21 +77,8 @@ export class EntraApi {
    * more try: the request was refused unprocessed. 204 resolves to undefined.
    */
   async call<T>(method: Method, path: string, what: string, body: unknown, opts: CallOptions): Promise<T> {
-    const send = (token: string) => this.http.send(method, path, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    let res = await send(await this.tokens.get());
-    if (res.status === 401) {
-      await this.tokens.drop();
-      res = await send(await this.tokens.get());
-    }
-    if (res.status === 204) return undefined as T;
-    if (res.status >= 200 && res.status < 300) {
-      const json = parseJson(res);
-      if (json === undefined) throw new TacError('internal', `${PROVIDER} answered ${what} with something other than JSON (HTTP ${res.status})`);
-      return json as T;
-    }
+    const res = await sendWithBearer(this.http, this.tokens, method, path, body);
+    if (isSuccess(res)) return successJson<T>(res, PROVIDER, what);
     throw this.error(res, what, opts);
   }
 

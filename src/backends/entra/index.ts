@@ -7,6 +7,7 @@ import { auditRecorder, checkAttestation, type AuditRecord } from '../provider-a
 import { splitTacId, tacId } from '../provider-ids.js';
 import type { ProviderOptions } from '../providers.js';
 import { unsupported } from '../unsupported.js';
+import { ProviderBackendBase } from '../provider-base.js';
 import { EntraApi, PERMISSIONS } from './api.js';
 import { passStatus, passTimes, toListedTac, type EntraPass } from './passes.js';
 import { patchBody, POLICY_PATH, toPolicyView, type EntraPolicy } from './policy.js';
@@ -26,7 +27,9 @@ const passesPath = (userId: string) => `v1.0/users/${encodeURIComponent(userId)}
  * a pass at Microsoft, so there is nothing for tac to verify. tac keeps its own audit trail of
  * what it did; the pass itself is returned once and never stored.
  */
-export class EntraBackend implements ConnectedBackend {
+export class EntraBackend extends ProviderBackendBase implements ConnectedBackend {
+  protected readonly providerName = NAME;
+  protected readonly consoleHint = CENTER;
   readonly kind = 'remote' as const;
   readonly location: string;
   private readonly api: EntraApi;
@@ -34,6 +37,7 @@ export class EntraBackend implements ConnectedBackend {
   private readonly record: (r: AuditRecord) => void;
 
   constructor(private readonly opts: ProviderOptions) {
+    super();
     this.api = new EntraApi(opts);
     this.location = this.api.location;
     this.now = opts.now ?? Date.now;
@@ -169,14 +173,9 @@ export class EntraBackend implements ConnectedBackend {
 
   verify = no('checking a Temporary Access Pass', 'tac verify', 'users sign in with it at Microsoft');
   replacePolicy = no('replacing the whole policy', 'tac policy set', 'give the fields to change');
-  addUser = no('adding users', 'tac users add');
-  importUsers = no('importing users', 'tac users import');
-  existingEmails = no('importing users', 'tac users import');
-  unlockUser = no('unlocking users', 'tac users unlock');
-  setUserDisabled = no('disabling or enabling users', 'tac users disable/enable');
-  deleteUser = no('deleting users', 'tac users delete');
-  createGuest = no('guest accounts', 'tac guests create', 'invite guests in the Microsoft Entra admin center');
-  importGuests = no('guest accounts', 'tac guests import', 'invite guests in the Microsoft Entra admin center');
+  // Guests are invited (B2B) rather than made here.
+  override createGuest = no('guest accounts', 'tac guests create', 'invite guests in the Microsoft Entra admin center');
+  override importGuests = no('guest accounts', 'tac guests import', 'invite guests in the Microsoft Entra admin center');
   purge = no('purging TACs', 'tac purge', 'Entra removes expired passes itself');
 
   close() {

@@ -1,7 +1,8 @@
 import { TacError } from '../../core/errors.js';
 import type { IssuedTacView, IssueInput, UserView, VerdictView } from '../../core/types.js';
 import type { AuditFilter, ConnectedBackend, Identity } from '../backend.js';
-import { auditRecorder, checkAttestation, type AuditRecord } from '../provider-audit.js';
+import { auditRecorder, checkAttestation, queryByUser, type AuditRecord } from '../provider-audit.js';
+import { ProviderBackendBase } from '../provider-base.js';
 import type { ProviderOptions } from '../providers.js';
 import { unsupported } from '../unsupported.js';
 import { MosaicApi } from './api.js';
@@ -18,14 +19,17 @@ const no = (what: string, command: string, instead = PORTAL) => (): Promise<neve
  * One-time passcodes setting in the portal), so those commands say so. tac keeps its own audit
  * trail of what it did here; the code itself is returned once and never stored.
  */
-export class MosaicBackend implements ConnectedBackend {
+export class MosaicBackend extends ProviderBackendBase implements ConnectedBackend {
   readonly kind = 'remote' as const;
+  protected readonly providerName = NAME;
+  protected readonly consoleHint = PORTAL;
   readonly location: string;
   private readonly api: MosaicApi;
   private readonly now: () => number;
   private readonly record: (r: AuditRecord) => void;
 
   constructor(private readonly opts: ProviderOptions) {
+    super();
     this.api = new MosaicApi(opts);
     this.location = this.api.location;
     this.now = opts.now ?? Date.now;
@@ -108,22 +112,10 @@ export class MosaicBackend implements ConnectedBackend {
   }
 
   /** --user names the user as everywhere (email, username…): the trail holds Mosaic user ids. */
-  async queryAudit(q: AuditFilter) {
-    if (q.user === undefined) return this.opts.audit.query(q);
-    // A user no longer in Mosaic keeps their events, queryable by the id the trail holds.
-    const user = await findUser(this.api, q.user).then((f) => f.user.user_id, (e: TacError) => {
-      if (e.code === 'not_found') return q.user!.trim();
-      throw e;
-    });
-    return this.opts.audit.query({ ...q, user });
+  queryAudit(q: AuditFilter) {
+    return queryByUser(this.opts.audit, q, async (ref) => (await findUser(this.api, ref)).user.user_id);
   }
 
-  addUser = no('adding users', 'tac users add');
-  importUsers = no('importing users', 'tac users import');
-  existingEmails = no('importing users', 'tac users import');
-  unlockUser = no('unlocking users', 'tac users unlock');
-  setUserDisabled = no('disabling or enabling users', 'tac users disable/enable');
-  deleteUser = no('deleting users', 'tac users delete');
   listTacs = no('listing TACs', 'tac list');
   revokeTac = no('deleting TACs', 'tac delete');
   revokeUserTacs = no('deleting TACs', 'tac delete');
@@ -131,8 +123,6 @@ export class MosaicBackend implements ConnectedBackend {
   updatePolicy = no('changing the code policy', 'tac policy set', 'change One-time passcodes in the Mosaic Admin Portal');
   replacePolicy = no('changing the code policy', 'tac policy set', 'change One-time passcodes in the Mosaic Admin Portal');
   resetPolicy = no('resetting the code policy', 'tac policy reset', 'change One-time passcodes in the Mosaic Admin Portal');
-  createGuest = no('guest accounts', 'tac guests create');
-  importGuests = no('guest accounts', 'tac guests import');
   purge = no('purging TACs', 'tac purge', 'Mosaic expires codes itself');
 
   close() {

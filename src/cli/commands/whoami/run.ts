@@ -31,7 +31,7 @@ export const run: Handler = async (ctx) => {
   };
   if (ctx.globals.json) return ctx.json(info);
   ctx.record([
-    ['provider', info.provider], ['server', info.server], ...(target.tenant ? [['tenant', target.tenant] as [string, string]] : []), ['profile', info.profile], ['agent', info.agent ? `${info.agent} (${info.clientId})` : null],
+    ['provider', info.provider], ['server', info.server], ...(target.tenant ? [['tenant', target.tenant] as [string, string]] : []), ['profile', info.profile], ['agent', info.agent ? `${info.agent}${info.clientId ? ` (${info.clientId})` : ''}` : null],
     ['client id', info.clientId], ['role', info.role], ['scopes', info.scopes.join(' ')], ['token expires', info.tokenExpiresAt], ['secret kept in', secretStorage],
   ]);
 };
