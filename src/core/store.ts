@@ -32,6 +32,11 @@ export interface Store {
   getTac(id: string): MaybePromise<TacRecord | undefined>;
   /** Newest first. */
   iterateTacs(filter: { userId?: string }): MaybePromise<Iterable<TacRecord>>;
+  /**
+   * Every TAC, newest first, `size` at a time: pass a page's `next` for the page after it (no
+   * `next`: that was the last). Listing reads only as many pages as it shows.
+   */
+  tacPage(size: number, after?: number): MaybePromise<{ tacs: TacRecord[]; next?: number }>;
   /** TACs that may be purgeable: revoked, used or expired before `cutoff` (the core decides). */
   purgeCandidates(cutoff: string): MaybePromise<TacRecord[]>;
   deleteTacs(ids: string[]): MaybePromise<void>;

@@ -72,6 +72,32 @@ for (const [name, open] of ENGINES) {
       expect([...await s().iterateTacs({ userId: u.id })]).toEqual([]);
     });
 
+    it('pages through every TAC newest first, as iterateTacs lists them; listing reads pages only as far as it shows', async () => {
+      const u = user(fresh());
+      const tacs = Array.from({ length: 1100 }, (_, i) => tac({
+        id: `tac_${u.id.slice(4)}_${i}`, userId: u.id, revokedAt: i % 3 === 0 ? '2026-01-01T00:10:00.000Z' : null, revokedReason: i % 3 === 0 ? 'deleted' : null,
+      }));
+      await s().insertMany({ users: [u], tacs, audit: [] });
+      const all = [...await s().iterateTacs({})].map((t) => t.id);
+      const paged: string[] = [];
+      let after: number | undefined;
+      for (let pages = 0; ; pages++) {
+        const page = await s().tacPage(400, after);
+        expect(page.tacs.length).toBeLessThanOrEqual(400);
+        paged.push(...page.tacs.map((t) => t.id));
+        if (page.next === undefined) break;
+        after = page.next;
+        expect(pages).toBeLessThan(100);
+      }
+      expect(paged).toEqual(all);
+      expect(all.slice(0, 1100)).toEqual(tacs.map((t) => t.id).reverse());
+      const core = new TacCore({ store: s(), clock: new FakeClock('2026-01-01T00:20:00.000Z'), hasher: hmacHasher(randomBytes(32)), actor: 't' });
+      const revoked = await engine.run(core.listTacs({ status: 'revoked', limit: 300 }));
+      expect(revoked.map((t) => t.id)).toEqual(tacs.filter((_, i) => i % 3 === 0).map((t) => t.id).reverse().slice(0, 300));
+      const active = await engine.run(core.listTacs({ status: 'active', limit: 700 }));
+      expect(active.map((t) => t.id)).toEqual(tacs.filter((_, i) => i % 3 !== 0).map((t) => t.id).reverse().slice(0, 700));
+    });
+
     it('searches by substring, case-insensitively, with LIKE characters taken literally', async () => {
       const a = user({ ...fresh(), name: 'Zoë 100%_match' });
       const b = user({ ...fresh(), name: 'Zoe 1000 match', guest: true });

@@ -14,6 +14,8 @@ import { appendAudit, checkLimit, ServiceCore, stamp, type AuditInput } from './
 import { purgeFinished } from './purge-audit.js';
 
 const MAX_REASON = 500;
+/** TACs read per query when listing every user's, after the first page. */
+const TAC_PAGE = 500;
 
 /** Issuing, listing and revoking TACs (checking a code is verification.ts). */
 export class TacsPart extends ServiceCore {
@@ -30,16 +32,32 @@ export class TacsPart extends ServiceCore {
     const now = this.clock.now();
     const users = new Map<string, UserSummary | null>();
     const out: ListedTac[] = [];
-    for (const rec of yield* q(this.store.iterateTacs({ userId }))) {
-      const tac = toTac(rec, now);
-      if (status === 'all' || tac.status === status) {
-        if (!users.has(rec.userId)) {
-          const u = yield* q(this.store.getUser(rec.userId));
-          users.set(rec.userId, u ? summarize(u) : null);
-        }
-        out.push({ ...tac, user: users.get(rec.userId)! });
+    // One user's TACs are a handful; all TACs are read a page at a time, only as far as needed.
+    let after: number | undefined;
+    let last = false;
+    while (!last && out.length < limit) {
+      let recs: Iterable<TacRecord>;
+      if (userId !== undefined) {
+        recs = yield* q(this.store.iterateTacs({ userId }));
+        last = true;
+      } else {
+        // The first page is what the list shows when every TAC matches: no row is read in vain.
+        const page = yield* q(this.store.tacPage(after === undefined ? limit : TAC_PAGE, after));
+        recs = page.tacs;
+        after = page.next;
+        last = after === undefined;
       }
-      if (out.length >= limit) break;
+      for (const rec of recs) {
+        const tac = toTac(rec, now);
+        if (status === 'all' || tac.status === status) {
+          if (!users.has(rec.userId)) {
+            const u = yield* q(this.store.getUser(rec.userId));
+            users.set(rec.userId, u ? summarize(u) : null);
+          }
+          out.push({ ...tac, user: users.get(rec.userId)! });
+        }
+        if (out.length >= limit) break;
+      }
     }
     return out;
   }

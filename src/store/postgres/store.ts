@@ -156,6 +156,12 @@ export class PgStore implements Store {
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
   }
 
+  async tacPage(size: number, after?: number): Promise<{ tacs: TacRecord[]; next?: number }> {
+    const rows = await this.rows('SELECT * FROM tacs WHERE $1::bigint IS NULL OR seq < $1 ORDER BY seq DESC LIMIT $2', [after ?? null, size]);
+    const tacs = rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+    return rows.length < size ? { tacs } : { tacs, next: Number(rows[rows.length - 1]!.seq) };
+  }
+
   async purgeCandidates(cutoff: string): Promise<TacRecord[]> {
     const rows = await this.rows(
       `SELECT * FROM tacs WHERE revoked_at <= $1 OR expires_at <= $1 OR (one_time AND use_count > 0 AND last_used_at <= $1)`,

@@ -258,6 +258,13 @@ export class SqliteStore implements Store {
     for (const r of rows) yield fromRow<TacRecord>(TAC_COLUMNS, r as Row)!;
   }
 
+  tacPage(size: number, after?: number): { tacs: TacRecord[]; next?: number } {
+    const rows = this.stmt('SELECT rowid AS pos_, * FROM tacs WHERE @after IS NULL OR rowid < @after ORDER BY rowid DESC LIMIT @size')
+      .all({ after: after ?? null, size }) as Row[];
+    const tacs = rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+    return rows.length < size ? { tacs } : { tacs, next: rows[rows.length - 1]!.pos_ as number };
+  }
+
   purgeCandidates(cutoff: string): TacRecord[] {
     const rows = this.stmt(
       `SELECT * FROM tacs WHERE revoked_at <= @cutoff OR expires_at <= @cutoff
