@@ -16,7 +16,8 @@ import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from './t
 export interface Store {
   transaction<T>(fn: () => Flow<T>): MaybePromise<T>;
 
-  getMeta(key: string): MaybePromise<string | undefined>;
+  /** `forUpdate`: the caller may set it in this transaction (PostgreSQL serializes such callers). */
+  getMeta(key: string, opts?: { forUpdate?: boolean }): MaybePromise<string | undefined>;
   setMeta(key: string, value: string): MaybePromise<void>;
 
   insertUser(u: User): MaybePromise<void>;

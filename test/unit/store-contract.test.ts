@@ -192,5 +192,19 @@ for (const [name, open] of ENGINES) {
       await expect(other).rejects.toBeInstanceOf(TacError);
       await expect(other).rejects.toMatchObject({ code: 'key_mismatch' });
     });
+
+    it('two processes starting at once with different keys: exactly one key is recorded, the other refused', async () => {
+      const fresh = await open();
+      try {
+        // Connections open beforehand, so both transactions really run at once.
+        await Promise.all([1, 2, 3, 4].map(() => fresh.ping()));
+        const core = (key: Buffer) => new TacCore({ store: fresh.store, clock: new FakeClock('2026-01-01T00:00:00.000Z'), hasher: hmacHasher(key), actor: 't' });
+        const outcomes = await Promise.allSettled([randomBytes(32), randomBytes(32)].map((k) => settle(() => fresh.run(core(k).checkKey('the key file')))));
+        expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'key_mismatch' });
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 }

@@ -64,7 +64,8 @@ export class ServiceCore {
     if ((yield* q(this.store.getMeta('key_fingerprint'))) === fp) return;
     const store = this.store;
     yield* q(store.transaction(function* () {
-      const stored = yield* q(store.getMeta('key_fingerprint'));
+      // For update: two processes starting on a new database with different keys must not both record theirs.
+      const stored = yield* q(store.getMeta('key_fingerprint', { forUpdate: true }));
       if (stored === undefined) yield* q(store.setMeta('key_fingerprint', fp));
       else if (stored !== fp) {
         throw new TacError('key_mismatch', `this database was created with a different hashing key than ${keyLocation}; restore that key file (or set TAC_KEY_FILE) to use it`);

@@ -12,6 +12,8 @@ const MAX_ATTEMPTS = 5;
 const RETRYABLE = new Set(['40001', '40P01']);
 /** pg_advisory_xact_lock key serializing policy changes (the policy row may not exist yet). */
 const POLICY_LOCK = 0x74616302;
+/** pg_advisory_xact_lock key serializing first writes of meta values (the key's fingerprint). */
+const META_LOCK = 0x74616303;
 /** Rows per multi-row INSERT: 1,000 × 14 columns stays below PostgreSQL's 65,535 parameters. */
 const ROWS_PER_INSERT = 1000;
 
@@ -89,7 +91,9 @@ export class PgStore implements Store {
     }
   }
 
-  async getMeta(key: string): Promise<string | undefined> {
+  async getMeta(key: string, opts?: { forUpdate?: boolean }): Promise<string | undefined> {
+    // The row may not exist yet (nothing to lock): an advisory lock serializes whoever may set it.
+    if (opts?.forUpdate && this.tx.getStore()) await this.rows('SELECT pg_advisory_xact_lock($1)', [META_LOCK]);
     return (await this.one('SELECT value FROM meta WHERE key = $1', [key]))?.value as string | undefined;
   }
 
