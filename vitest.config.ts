@@ -7,5 +7,7 @@ export default defineConfig({
     // better-sqlite3 is a native module: separate processes are the safest pool for it.
     pool: 'forks',
     testTimeout: 20_000,
+    // A throwaway PostgreSQL cluster for the PostgreSQL tests (see test/pg/cluster.ts).
+    globalSetup: ['test/pg/cluster.ts'],
   },
 });

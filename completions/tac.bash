@@ -33,7 +33,7 @@ __tac_node() {
     'policy help') __tac_subs=''; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'audit') __tac_subs=''; __tac_opts='--user --action --since --limit --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'purge') __tac_subs=''; __tac_opts='--dry-run --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
-    'serve') __tac_subs=''; __tac_opts='--host --port --tls-cert --tls-key --token-rate-limit --trust-proxy --request-timeout --headers-timeout --keep-alive-timeout --max-connections-per-address --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
+    'serve') __tac_subs=''; __tac_opts='--host --port --tls-cert --tls-key --token-rate-limit --trust-proxy --request-timeout --headers-timeout --keep-alive-timeout --max-connections-per-address --pool-size --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents') __tac_subs='create list revoke help'; __tac_opts='--db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents create') __tac_subs=''; __tac_opts='--name --role --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
     'agents list') __tac_subs=''; __tac_opts='--all --db --server --profile --insecure --json --no-color --no-input --debug --help -h' ;;
@@ -130,7 +130,7 @@ __tac_takes_value() {
     'policy help:--db'|'policy help:--server'|'policy help:--profile') return 0 ;;
     'audit:--user'|'audit:--action'|'audit:--since'|'audit:--limit'|'audit:--db'|'audit:--server'|'audit:--profile') return 0 ;;
     'purge:--db'|'purge:--server'|'purge:--profile') return 0 ;;
-    'serve:--host'|'serve:--port'|'serve:--tls-cert'|'serve:--tls-key'|'serve:--token-rate-limit'|'serve:--trust-proxy'|'serve:--request-timeout'|'serve:--headers-timeout'|'serve:--keep-alive-timeout'|'serve:--max-connections-per-address'|'serve:--db'|'serve:--server'|'serve:--profile') return 0 ;;
+    'serve:--host'|'serve:--port'|'serve:--tls-cert'|'serve:--tls-key'|'serve:--token-rate-limit'|'serve:--trust-proxy'|'serve:--request-timeout'|'serve:--headers-timeout'|'serve:--keep-alive-timeout'|'serve:--max-connections-per-address'|'serve:--pool-size'|'serve:--db'|'serve:--server'|'serve:--profile') return 0 ;;
     'agents:--db'|'agents:--server'|'agents:--profile') return 0 ;;
     'agents create:--name'|'agents create:--role'|'agents create:--db'|'agents create:--server'|'agents create:--profile') return 0 ;;
     'agents list:--db'|'agents list:--server'|'agents list:--profile') return 0 ;;

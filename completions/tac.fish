@@ -97,7 +97,7 @@ end
 # __tac_takes_value PATH FLAG: succeeds when FLAG takes a value.
 function __tac_takes_value
     switch "$argv[1]:$argv[2]"
-        case ':--db' ':--server' ':--profile' 'generate:--user' 'generate:--ttl' 'generate:--starts-at' 'generate:--reason' 'generate:--verified-by' 'generate:--verification-note' 'generate:--db' 'generate:--server' 'generate:--profile' 'verify:--user' 'verify:--db' 'verify:--server' 'verify:--profile' 'list:--user' 'list:--status' 'list:--limit' 'list:--db' 'list:--server' 'list:--profile' 'delete:--user' 'delete:--db' 'delete:--server' 'delete:--profile' 'users:--db' 'users:--server' 'users:--profile' 'users add:--username' 'users add:--email' 'users add:--phone' 'users add:--name' 'users add:--db' 'users add:--server' 'users add:--profile' 'users import:--on-existing' 'users import:--db' 'users import:--server' 'users import:--profile' 'users search:--limit' 'users search:--db' 'users search:--server' 'users search:--profile' 'users show:--db' 'users show:--server' 'users show:--profile' 'users unlock:--db' 'users unlock:--server' 'users unlock:--profile' 'users disable:--db' 'users disable:--server' 'users disable:--profile' 'users enable:--db' 'users enable:--server' 'users enable:--profile' 'users delete:--db' 'users delete:--server' 'users delete:--profile' 'users help:--db' 'users help:--server' 'users help:--profile' 'guests:--db' 'guests:--server' 'guests:--profile' 'guests create:--email' 'guests create:--name' 'guests create:--username' 'guests create:--phone' 'guests create:--ttl' 'guests create:--starts-at' 'guests create:--db' 'guests create:--server' 'guests create:--profile' 'guests import:--out' 'guests import:--on-existing' 'guests import:--ttl' 'guests import:--starts-at' 'guests import:--db' 'guests import:--server' 'guests import:--profile' 'guests help:--db' 'guests help:--server' 'guests help:--profile' 'policy:--db' 'policy:--server' 'policy:--profile' 'policy show:--db' 'policy show:--server' 'policy show:--profile' 'policy set:--min-ttl' 'policy set:--max-ttl' 'policy set:--default-ttl' 'policy set:--length' 'policy set:--max-failed-attempts' 'policy set:--lockout-duration' 'policy set:--max-consecutive-failures' 'policy set:--phone-region' 'policy set:--purge-after' 'policy set:--from-file' 'policy set:--db' 'policy set:--server' 'policy set:--profile' 'policy reset:--db' 'policy reset:--server' 'policy reset:--profile' 'policy help:--db' 'policy help:--server' 'policy help:--profile' 'audit:--user' 'audit:--action' 'audit:--since' 'audit:--limit' 'audit:--db' 'audit:--server' 'audit:--profile' 'purge:--db' 'purge:--server' 'purge:--profile' 'serve:--host' 'serve:--port' 'serve:--tls-cert' 'serve:--tls-key' 'serve:--token-rate-limit' 'serve:--trust-proxy' 'serve:--request-timeout' 'serve:--headers-timeout' 'serve:--keep-alive-timeout' 'serve:--max-connections-per-address' 'serve:--db' 'serve:--server' 'serve:--profile' 'agents:--db' 'agents:--server' 'agents:--profile' 'agents create:--name' 'agents create:--role' 'agents create:--db' 'agents create:--server' 'agents create:--profile' 'agents list:--db' 'agents list:--server' 'agents list:--profile' 'agents revoke:--db' 'agents revoke:--server' 'agents revoke:--profile' 'agents help:--db' 'agents help:--server' 'agents help:--profile' 'login:--provider' 'login:--client-id' 'login:--token-url' 'login:--private-key-file' 'login:--key-id' 'login:--tenant' 'login:--db' 'login:--server' 'login:--profile' 'logout:--db' 'logout:--server' 'logout:--profile' 'whoami:--db' 'whoami:--server' 'whoami:--profile' 'config:--db' 'config:--server' 'config:--profile' 'config list:--db' 'config list:--server' 'config list:--profile' 'config get:--db' 'config get:--server' 'config get:--profile' 'config set:--db' 'config set:--server' 'config set:--profile' 'config help:--db' 'config help:--server' 'config help:--profile' 'completion:--db' 'completion:--server' 'completion:--profile' 'help:--db' 'help:--server' 'help:--profile'
+        case ':--db' ':--server' ':--profile' 'generate:--user' 'generate:--ttl' 'generate:--starts-at' 'generate:--reason' 'generate:--verified-by' 'generate:--verification-note' 'generate:--db' 'generate:--server' 'generate:--profile' 'verify:--user' 'verify:--db' 'verify:--server' 'verify:--profile' 'list:--user' 'list:--status' 'list:--limit' 'list:--db' 'list:--server' 'list:--profile' 'delete:--user' 'delete:--db' 'delete:--server' 'delete:--profile' 'users:--db' 'users:--server' 'users:--profile' 'users add:--username' 'users add:--email' 'users add:--phone' 'users add:--name' 'users add:--db' 'users add:--server' 'users add:--profile' 'users import:--on-existing' 'users import:--db' 'users import:--server' 'users import:--profile' 'users search:--limit' 'users search:--db' 'users search:--server' 'users search:--profile' 'users show:--db' 'users show:--server' 'users show:--profile' 'users unlock:--db' 'users unlock:--server' 'users unlock:--profile' 'users disable:--db' 'users disable:--server' 'users disable:--profile' 'users enable:--db' 'users enable:--server' 'users enable:--profile' 'users delete:--db' 'users delete:--server' 'users delete:--profile' 'users help:--db' 'users help:--server' 'users help:--profile' 'guests:--db' 'guests:--server' 'guests:--profile' 'guests create:--email' 'guests create:--name' 'guests create:--username' 'guests create:--phone' 'guests create:--ttl' 'guests create:--starts-at' 'guests create:--db' 'guests create:--server' 'guests create:--profile' 'guests import:--out' 'guests import:--on-existing' 'guests import:--ttl' 'guests import:--starts-at' 'guests import:--db' 'guests import:--server' 'guests import:--profile' 'guests help:--db' 'guests help:--server' 'guests help:--profile' 'policy:--db' 'policy:--server' 'policy:--profile' 'policy show:--db' 'policy show:--server' 'policy show:--profile' 'policy set:--min-ttl' 'policy set:--max-ttl' 'policy set:--default-ttl' 'policy set:--length' 'policy set:--max-failed-attempts' 'policy set:--lockout-duration' 'policy set:--max-consecutive-failures' 'policy set:--phone-region' 'policy set:--purge-after' 'policy set:--from-file' 'policy set:--db' 'policy set:--server' 'policy set:--profile' 'policy reset:--db' 'policy reset:--server' 'policy reset:--profile' 'policy help:--db' 'policy help:--server' 'policy help:--profile' 'audit:--user' 'audit:--action' 'audit:--since' 'audit:--limit' 'audit:--db' 'audit:--server' 'audit:--profile' 'purge:--db' 'purge:--server' 'purge:--profile' 'serve:--host' 'serve:--port' 'serve:--tls-cert' 'serve:--tls-key' 'serve:--token-rate-limit' 'serve:--trust-proxy' 'serve:--request-timeout' 'serve:--headers-timeout' 'serve:--keep-alive-timeout' 'serve:--max-connections-per-address' 'serve:--pool-size' 'serve:--db' 'serve:--server' 'serve:--profile' 'agents:--db' 'agents:--server' 'agents:--profile' 'agents create:--name' 'agents create:--role' 'agents create:--db' 'agents create:--server' 'agents create:--profile' 'agents list:--db' 'agents list:--server' 'agents list:--profile' 'agents revoke:--db' 'agents revoke:--server' 'agents revoke:--profile' 'agents help:--db' 'agents help:--server' 'agents help:--profile' 'login:--provider' 'login:--client-id' 'login:--token-url' 'login:--private-key-file' 'login:--key-id' 'login:--tenant' 'login:--db' 'login:--server' 'login:--profile' 'logout:--db' 'logout:--server' 'logout:--profile' 'whoami:--db' 'whoami:--server' 'whoami:--profile' 'config:--db' 'config:--server' 'config:--profile' 'config list:--db' 'config list:--server' 'config list:--profile' 'config get:--db' 'config get:--server' 'config get:--profile' 'config set:--db' 'config set:--server' 'config set:--profile' 'config help:--db' 'config help:--server' 'config help:--profile' 'completion:--db' 'completion:--server' 'completion:--profile' 'help:--db' 'help:--server' 'help:--profile'
             return 0
     end
     return 1
@@ -186,7 +186,7 @@ complete -c tac -n '__tac_at \'\'' -a 'whoami' -d 'Show where commands run and a
 complete -c tac -n '__tac_at \'\'' -a 'config' -d 'Show and change profiles: a local database, or a server with a client id'
 complete -c tac -n '__tac_at \'\'' -a 'completion' -d 'Print a shell completion script (commands, subcommands, flags and their values)'
 complete -c tac -n '__tac_at \'\'' -a 'help' -d 'show help for a command'
-complete -c tac -n '__tac_at \'\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -208,7 +208,7 @@ complete -c tac -n '__tac_at \'generate\'' -l verified-by -x -a 'security-questi
 complete -c tac -n '__tac_at \'generate\'' -l verification-note -x -d 'detail of the identity check (kept in the audit log)'
 complete -c tac -n '__tac_at \'generate\'' -l spell -d 'also print the code spelled out (NATO alphabet) when piped'
 complete -c tac -n '__tac_at \'generate\'' -l yes -d 'replace the user\'s pending or active TAC without asking (scripts never ask)'
-complete -c tac -n '__tac_at \'generate\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'generate\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'generate\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'generate\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'generate\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -220,7 +220,7 @@ complete -c tac -n '__tac_at \'generate\'' -l help -s h -d 'show help'
 
 # tac verify
 complete -c tac -n '__tac_at \'verify\'' -l user -x -d 'id, username, email or phone'
-complete -c tac -n '__tac_at \'verify\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'verify\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'verify\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'verify\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'verify\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -234,7 +234,7 @@ complete -c tac -n '__tac_at \'verify\'' -l help -s h -d 'show help'
 complete -c tac -n '__tac_at \'list\'' -l user -x -d 'only this user\'s TACs'
 complete -c tac -n '__tac_at \'list\'' -l status -x -a 'pending active expired used revoked all' -d 'filter by status (default all)'
 complete -c tac -n '__tac_at \'list\'' -l limit -x -d 'at most N TACs (default 50, max 1000)'
-complete -c tac -n '__tac_at \'list\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'list\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'list\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'list\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'list\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -247,7 +247,7 @@ complete -c tac -n '__tac_at \'list\'' -l help -s h -d 'show help'
 # tac delete
 complete -c tac -n '__tac_at \'delete\'' -l user -x -d 'revoke this user\'s pending or active TAC'
 complete -c tac -n '__tac_at \'delete\'' -l yes -d 'do not ask for confirmation'
-complete -c tac -n '__tac_at \'delete\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'delete\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'delete\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'delete\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'delete\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -267,7 +267,7 @@ complete -c tac -n '__tac_at \'users\'' -a 'disable' -d 'Disable a user: revokes
 complete -c tac -n '__tac_at \'users\'' -a 'enable' -d 'Enable a disabled user'
 complete -c tac -n '__tac_at \'users\'' -a 'delete' -d 'Delete a user and their TACs (the audit log keeps their events)'
 complete -c tac -n '__tac_at \'users\'' -a 'help' -d 'show help for a command'
-complete -c tac -n '__tac_at \'users\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -283,7 +283,7 @@ complete -c tac -n '__tac_at \'users add\'' -l email -x -d 'unique email address
 complete -c tac -n '__tac_at \'users add\'' -l phone -x -d 'phone number, 6 to 15 digits, optional leading +'
 complete -c tac -n '__tac_at \'users add\'' -l name -x -d 'display name'
 complete -c tac -n '__tac_at \'users add\'' -l guest -d 'mark as a guest (signs in only with a TAC)'
-complete -c tac -n '__tac_at \'users add\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users add\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users add\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users add\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users add\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -295,7 +295,7 @@ complete -c tac -n '__tac_at \'users add\'' -l help -s h -d 'show help'
 
 # tac users import
 complete -c tac -n '__tac_at \'users import\'' -l on-existing -x -a 'fail skip' -d 'what to do when an email already exists'
-complete -c tac -n '__tac_at \'users import\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users import\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users import\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users import\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users import\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -309,7 +309,7 @@ complete -c tac -n '__tac_at \'users import\'; and test (__tac_nargs) = 0' -F
 # tac users search
 complete -c tac -n '__tac_at \'users search\'' -l guests -d 'only guests'
 complete -c tac -n '__tac_at \'users search\'' -l limit -x -d 'at most N users (default 20, max 1000)'
-complete -c tac -n '__tac_at \'users search\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users search\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users search\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users search\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users search\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -320,7 +320,7 @@ complete -c tac -n '__tac_at \'users search\'' -l debug -d 'show stack traces fo
 complete -c tac -n '__tac_at \'users search\'' -l help -s h -d 'show help'
 
 # tac users show
-complete -c tac -n '__tac_at \'users show\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users show\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users show\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users show\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users show\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -331,7 +331,7 @@ complete -c tac -n '__tac_at \'users show\'' -l debug -d 'show stack traces for 
 complete -c tac -n '__tac_at \'users show\'' -l help -s h -d 'show help'
 
 # tac users unlock
-complete -c tac -n '__tac_at \'users unlock\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users unlock\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users unlock\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users unlock\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users unlock\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -343,7 +343,7 @@ complete -c tac -n '__tac_at \'users unlock\'' -l help -s h -d 'show help'
 
 # tac users disable
 complete -c tac -n '__tac_at \'users disable\'' -l yes -d 'do not ask for confirmation'
-complete -c tac -n '__tac_at \'users disable\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users disable\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users disable\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users disable\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users disable\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -354,7 +354,7 @@ complete -c tac -n '__tac_at \'users disable\'' -l debug -d 'show stack traces f
 complete -c tac -n '__tac_at \'users disable\'' -l help -s h -d 'show help'
 
 # tac users enable
-complete -c tac -n '__tac_at \'users enable\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users enable\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users enable\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users enable\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users enable\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -366,7 +366,7 @@ complete -c tac -n '__tac_at \'users enable\'' -l help -s h -d 'show help'
 
 # tac users delete
 complete -c tac -n '__tac_at \'users delete\'' -l yes -d 'do not ask for confirmation'
-complete -c tac -n '__tac_at \'users delete\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users delete\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users delete\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users delete\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users delete\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -377,7 +377,7 @@ complete -c tac -n '__tac_at \'users delete\'' -l debug -d 'show stack traces fo
 complete -c tac -n '__tac_at \'users delete\'' -l help -s h -d 'show help'
 
 # tac users help
-complete -c tac -n '__tac_at \'users help\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'users help\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'users help\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'users help\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'users help\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -392,7 +392,7 @@ complete -c tac -n '__tac_at \'users help\'; and test (__tac_nargs) = 0' -a 'add
 complete -c tac -n '__tac_at \'guests\'' -a 'create' -d 'Create a guest and issue their first TAC in one step; the code is shown only this once'
 complete -c tac -n '__tac_at \'guests\'' -a 'import' -d 'Create guests from a CSV file (header: email,name and optional username,phone), one TAC each'
 complete -c tac -n '__tac_at \'guests\'' -a 'help' -d 'show help for a command'
-complete -c tac -n '__tac_at \'guests\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'guests\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'guests\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'guests\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'guests\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -410,7 +410,7 @@ complete -c tac -n '__tac_at \'guests create\'' -l phone -x -d 'phone number'
 complete -c tac -n '__tac_at \'guests create\'' -l ttl -x -d 'lifetime (default: policy)'
 complete -c tac -n '__tac_at \'guests create\'' -l starts-at -x -d 'start later: ISO-8601 or relative (+2h)'
 complete -c tac -n '__tac_at \'guests create\'' -l multi-use -d 'valid until expiry (if the policy allows it)'
-complete -c tac -n '__tac_at \'guests create\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'guests create\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'guests create\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'guests create\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'guests create\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -426,7 +426,7 @@ complete -c tac -n '__tac_at \'guests import\'' -l on-existing -x -a 'fail skip 
 complete -c tac -n '__tac_at \'guests import\'' -l ttl -x -d 'lifetime of every code (default: policy)'
 complete -c tac -n '__tac_at \'guests import\'' -l starts-at -x -d 'start later: ISO-8601 or relative (+2h)'
 complete -c tac -n '__tac_at \'guests import\'' -l multi-use -d 'codes valid until expiry (if the policy allows it)'
-complete -c tac -n '__tac_at \'guests import\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'guests import\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'guests import\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'guests import\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'guests import\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -438,7 +438,7 @@ complete -c tac -n '__tac_at \'guests import\'' -l help -s h -d 'show help'
 complete -c tac -n '__tac_at \'guests import\'; and test (__tac_nargs) = 0' -F
 
 # tac guests help
-complete -c tac -n '__tac_at \'guests help\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'guests help\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'guests help\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'guests help\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'guests help\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -454,7 +454,7 @@ complete -c tac -n '__tac_at \'policy\'' -a 'show' -d 'Print the current policy'
 complete -c tac -n '__tac_at \'policy\'' -a 'set' -d 'Change policy fields; an invalid combination is refused and nothing changes'
 complete -c tac -n '__tac_at \'policy\'' -a 'reset' -d 'Restore the default policy'
 complete -c tac -n '__tac_at \'policy\'' -a 'help' -d 'show help for a command'
-complete -c tac -n '__tac_at \'policy\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'policy\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'policy\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'policy\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'policy\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -465,7 +465,7 @@ complete -c tac -n '__tac_at \'policy\'' -l debug -d 'show stack traces for unex
 complete -c tac -n '__tac_at \'policy\'' -l help -s h -d 'show help'
 
 # tac policy show
-complete -c tac -n '__tac_at \'policy show\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'policy show\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'policy show\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'policy show\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'policy show\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -502,7 +502,7 @@ complete -c tac -n '__tac_at \'policy set\'' -l max-consecutive-failures -x -d '
 complete -c tac -n '__tac_at \'policy set\'' -l phone-region -x -d 'read phone numbers without a country code in this region (ISO 3166 code, e.g. US; none: refuse them)'
 complete -c tac -n '__tac_at \'policy set\'' -l purge-after -x -d 'delete finished TACs after this many days (30 or 30d), 0 to 3650 days'
 complete -c tac -n '__tac_at \'policy set\'' -l from-file -r -F -d 'apply the fields of a JSON file (same shape as policy show --json)'
-complete -c tac -n '__tac_at \'policy set\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'policy set\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'policy set\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'policy set\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'policy set\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -514,7 +514,7 @@ complete -c tac -n '__tac_at \'policy set\'' -l help -s h -d 'show help'
 
 # tac policy reset
 complete -c tac -n '__tac_at \'policy reset\'' -l yes -d 'do not ask for confirmation'
-complete -c tac -n '__tac_at \'policy reset\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'policy reset\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'policy reset\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'policy reset\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'policy reset\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -525,7 +525,7 @@ complete -c tac -n '__tac_at \'policy reset\'' -l debug -d 'show stack traces fo
 complete -c tac -n '__tac_at \'policy reset\'' -l help -s h -d 'show help'
 
 # tac policy help
-complete -c tac -n '__tac_at \'policy help\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'policy help\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'policy help\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'policy help\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'policy help\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -541,7 +541,7 @@ complete -c tac -n '__tac_at \'audit\'' -l user -x -d 'only events about this us
 complete -c tac -n '__tac_at \'audit\'' -l action -x -a 'user.created user.disabled user.enabled user.deleted user.unlocked user.locked_out tac.generated tac.revoked tac.verified tac.verify_failed tac.purged policy.updated guest.created agent.created agent.revoked' -d 'only this action'
 complete -c tac -n '__tac_at \'audit\'' -l since -x -d 'only events since: a duration back (24h, 7d) or a time'
 complete -c tac -n '__tac_at \'audit\'' -l limit -x -d 'at most N events (default 100)'
-complete -c tac -n '__tac_at \'audit\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'audit\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'audit\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'audit\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'audit\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -553,7 +553,7 @@ complete -c tac -n '__tac_at \'audit\'' -l help -s h -d 'show help'
 
 # tac purge
 complete -c tac -n '__tac_at \'purge\'' -l dry-run -d 'only show what would be deleted'
-complete -c tac -n '__tac_at \'purge\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'purge\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'purge\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'purge\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'purge\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -574,7 +574,8 @@ complete -c tac -n '__tac_at \'serve\'' -l request-timeout -x -d 'time a client 
 complete -c tac -n '__tac_at \'serve\'' -l headers-timeout -x -d 'time a client has to send the request headers (default 10s; at most --request-timeout)'
 complete -c tac -n '__tac_at \'serve\'' -l keep-alive-timeout -x -d 'how long an idle connection stays open for the next request (default 5s)'
 complete -c tac -n '__tac_at \'serve\'' -l max-connections-per-address -x -d 'open connections allowed from one address (default 100); more are closed at once. Behind a proxy, the proxy is that address'
-complete -c tac -n '__tac_at \'serve\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'serve\'' -l pool-size -x -d 'PostgreSQL connections to keep open, when --db is a postgres:// URL (default 10)'
+complete -c tac -n '__tac_at \'serve\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'serve\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'serve\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'serve\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -589,7 +590,7 @@ complete -c tac -n '__tac_at \'agents\'' -a 'create' -d 'Create an agent; prints
 complete -c tac -n '__tac_at \'agents\'' -a 'list' -d 'List agents (never their secrets)'
 complete -c tac -n '__tac_at \'agents\'' -a 'revoke' -d 'Revoke an agent and every token it holds'
 complete -c tac -n '__tac_at \'agents\'' -a 'help' -d 'show help for a command'
-complete -c tac -n '__tac_at \'agents\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'agents\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'agents\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -602,7 +603,7 @@ complete -c tac -n '__tac_at \'agents\'' -l help -s h -d 'show help'
 # tac agents create
 complete -c tac -n '__tac_at \'agents create\'' -l name -x -d 'unique agent name (shown as the actor in the audit log)'
 complete -c tac -n '__tac_at \'agents create\'' -l role -x -a 'helpdesk provisioner admin app' -d 'what the agent may do'
-complete -c tac -n '__tac_at \'agents create\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'agents create\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents create\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents create\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'agents create\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -614,7 +615,7 @@ complete -c tac -n '__tac_at \'agents create\'' -l help -s h -d 'show help'
 
 # tac agents list
 complete -c tac -n '__tac_at \'agents list\'' -l all -d 'include revoked agents'
-complete -c tac -n '__tac_at \'agents list\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'agents list\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents list\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents list\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'agents list\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -626,7 +627,7 @@ complete -c tac -n '__tac_at \'agents list\'' -l help -s h -d 'show help'
 
 # tac agents revoke
 complete -c tac -n '__tac_at \'agents revoke\'' -l yes -d 'do not ask for confirmation'
-complete -c tac -n '__tac_at \'agents revoke\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'agents revoke\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents revoke\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents revoke\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'agents revoke\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -637,7 +638,7 @@ complete -c tac -n '__tac_at \'agents revoke\'' -l debug -d 'show stack traces f
 complete -c tac -n '__tac_at \'agents revoke\'' -l help -s h -d 'show help'
 
 # tac agents help
-complete -c tac -n '__tac_at \'agents help\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'agents help\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'agents help\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'agents help\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'agents help\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -657,7 +658,7 @@ complete -c tac -n '__tac_at \'login\'' -l api-token-stdin -d 'okta: read an API
 complete -c tac -n '__tac_at \'login\'' -l private-key-file -r -F -d 'okta, entra: sign in with this PEM private key (entra: with its certificate in the same file); the profile keeps the path, never the key'
 complete -c tac -n '__tac_at \'login\'' -l key-id -x -d 'okta: the key\'s id (kid) among the service app\'s public keys'
 complete -c tac -n '__tac_at \'login\'' -l tenant -x -d 'entra: the directory (tenant) id or a verified domain'
-complete -c tac -n '__tac_at \'login\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'login\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'login\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'login\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'login\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -668,7 +669,7 @@ complete -c tac -n '__tac_at \'login\'' -l debug -d 'show stack traces for unexp
 complete -c tac -n '__tac_at \'login\'' -l help -s h -d 'show help'
 
 # tac logout
-complete -c tac -n '__tac_at \'logout\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'logout\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'logout\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'logout\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'logout\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -679,7 +680,7 @@ complete -c tac -n '__tac_at \'logout\'' -l debug -d 'show stack traces for unex
 complete -c tac -n '__tac_at \'logout\'' -l help -s h -d 'show help'
 
 # tac whoami
-complete -c tac -n '__tac_at \'whoami\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'whoami\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'whoami\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'whoami\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'whoami\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -694,7 +695,7 @@ complete -c tac -n '__tac_at \'config\'' -a 'list' -d 'List profiles'
 complete -c tac -n '__tac_at \'config\'' -a 'get' -d 'Print one setting of the current (or --profile) profile'
 complete -c tac -n '__tac_at \'config\'' -a 'set' -d 'Change one setting; server makes the profile remote, db makes it local'
 complete -c tac -n '__tac_at \'config\'' -a 'help' -d 'show help for a command'
-complete -c tac -n '__tac_at \'config\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'config\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'config\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'config\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'config\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -705,7 +706,7 @@ complete -c tac -n '__tac_at \'config\'' -l debug -d 'show stack traces for unex
 complete -c tac -n '__tac_at \'config\'' -l help -s h -d 'show help'
 
 # tac config list
-complete -c tac -n '__tac_at \'config list\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'config list\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'config list\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'config list\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'config list\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -716,7 +717,7 @@ complete -c tac -n '__tac_at \'config list\'' -l debug -d 'show stack traces for
 complete -c tac -n '__tac_at \'config list\'' -l help -s h -d 'show help'
 
 # tac config get
-complete -c tac -n '__tac_at \'config get\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'config get\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'config get\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'config get\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'config get\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -727,7 +728,7 @@ complete -c tac -n '__tac_at \'config get\'' -l debug -d 'show stack traces for 
 complete -c tac -n '__tac_at \'config get\'' -l help -s h -d 'show help'
 
 # tac config set
-complete -c tac -n '__tac_at \'config set\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'config set\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'config set\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'config set\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'config set\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -738,7 +739,7 @@ complete -c tac -n '__tac_at \'config set\'' -l debug -d 'show stack traces for 
 complete -c tac -n '__tac_at \'config set\'' -l help -s h -d 'show help'
 
 # tac config help
-complete -c tac -n '__tac_at \'config help\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'config help\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'config help\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'config help\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'config help\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -750,7 +751,7 @@ complete -c tac -n '__tac_at \'config help\'' -l help -s h -d 'show help'
 complete -c tac -n '__tac_at \'config help\'; and test (__tac_nargs) = 0' -a 'list get set' -d 'the command'
 
 # tac completion
-complete -c tac -n '__tac_at \'completion\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'completion\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'completion\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'completion\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'completion\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'
@@ -762,7 +763,7 @@ complete -c tac -n '__tac_at \'completion\'' -l help -s h -d 'show help'
 complete -c tac -n '__tac_at \'completion\'; and test (__tac_nargs) = 0' -a 'bash zsh fish' -d 'the shell to complete for'
 
 # tac help
-complete -c tac -n '__tac_at \'help\'' -l db -r -F -d 'SQLite database file (default: $TAC_DB or the data dir)'
+complete -c tac -n '__tac_at \'help\'' -l db -r -F -d 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)'
 complete -c tac -n '__tac_at \'help\'' -l server -x -d 'use this tac server instead of the local database'
 complete -c tac -n '__tac_at \'help\'' -l profile -x -d 'use this stored profile (default: $TAC_PROFILE or the current one)'
 complete -c tac -n '__tac_at \'help\'' -l insecure -d 'allow plain http:// to a server that is not on this machine'

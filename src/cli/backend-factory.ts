@@ -16,12 +16,12 @@ export { localActor };
 type RemoteTarget = Extract<Target, { kind: 'remote' }>;
 type Creds = Pick<RemoteCredentials, 'credential' | 'tokenCache'>;
 
-/** Opens the backend the command runs against: the embedded SQLite database by default. */
+/** Opens the backend the command runs against: the embedded SQLite database by default (or PostgreSQL by URL). */
 export async function openBackend(ctx: CommandContext): Promise<Backend> {
   const target = resolveTarget(ctx.globals, ctx.env);
   if (target.kind === 'local') {
-    const { LocalBackend } = await import('../backends/local.js');
-    return new LocalBackend({ dbPath: target.dbPath, keyPath: keyFilePath(ctx.env), actor: localActor(ctx.env), clock: ctx.clock });
+    const { openEngineBackend } = await import('../backends/open.js');
+    return openEngineBackend({ dbPath: target.dbPath, keyPath: keyFilePath(ctx.env), actor: localActor(ctx.env), clock: ctx.clock });
   }
   return connect(ctx, target, await credentials(ctx, target));
 }

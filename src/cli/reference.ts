@@ -42,7 +42,7 @@ export interface EnvVar {
 }
 
 export const ENVIRONMENT: readonly EnvVar[] = [
-  { names: ['TAC_DB'], description: 'database file (overridden by --db)' },
+  { names: ['TAC_DB'], description: 'database file or postgres:// URL (overridden by --db)' },
   { names: ['TAC_KEY_FILE'], description: 'hashing key file (default: hmac.key in the config dir)' },
   { names: ['TAC_SERVER'], description: 'URL of a tac server, or the base URL of an identity provider (TAC_PROVIDER): commands run there instead of on a local database' },
   { names: ['TAC_PROVIDER'], description: 'what answers at TAC_SERVER: tac (tac serve, the default) or an identity provider (see Identity providers)' },

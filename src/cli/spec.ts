@@ -49,7 +49,7 @@ export interface CommandSpec {
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: OptionSpec[] = [
-  { flags: '--db <path>', description: 'SQLite database file (default: $TAC_DB or the data dir)', kind: 'file' },
+  { flags: '--db <path>', description: 'SQLite database file, or a postgres:// URL (default: $TAC_DB or the data dir)', kind: 'file' },
   { flags: '--server <url>', description: 'use this tac server instead of the local database', kind: 'text' },
   { flags: '--profile <name>', description: 'use this stored profile (default: $TAC_PROFILE or the current one)', kind: 'text' },
   { flags: '--insecure', description: 'allow plain http:// to a server that is not on this machine' },

@@ -1,45 +1,59 @@
+import type { Flow, MaybePromise } from './flow.js';
 import type { Policy } from './policy.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from './types.js';
 
 /**
- * Everything the core needs from storage. The SQLite store implements it; the core never sees SQL.
- * Calls are synchronous: `transaction` runs its function atomically (an IMMEDIATE transaction in
- * SQLite, so concurrent writers queue instead of failing).
+ * Everything the core needs from storage; the core never sees SQL. A synchronous store (SQLite)
+ * returns values, an asynchronous one (PostgreSQL) promises: the core reads both through `q` (flow.ts).
+ *
+ * `transaction` runs a generator function atomically and returns what it returns: SQLite in an
+ * IMMEDIATE transaction (concurrent writers queue instead of failing), PostgreSQL on one pooled
+ * connection between BEGIN and COMMIT. Inside a transaction, reading a user (getUser, findUser)
+ * or a TAC (getTac) is what serializes concurrent changes to that user: PostgreSQL locks the user's
+ * row (`FOR UPDATE`) there, SQLite holds its one write lock already. A nested call joins the outer
+ * transaction.
  */
 export interface Store {
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => Flow<T>): MaybePromise<T>;
 
-  getMeta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
+  /** `forUpdate`: the caller may set it in this transaction (PostgreSQL serializes such callers). */
+  getMeta(key: string, opts?: { forUpdate?: boolean }): MaybePromise<string | undefined>;
+  setMeta(key: string, value: string): MaybePromise<void>;
 
-  insertUser(u: User): void;
-  updateUser(id: string, patch: Partial<Omit<User, 'id'>>): void;
-  deleteUser(id: string): void;
-  getUser(id: string): User | undefined;
-  findUser(field: 'username' | 'email' | 'phone', value: string): User | undefined;
+  insertUser(u: User): MaybePromise<void>;
+  updateUser(id: string, patch: Partial<Omit<User, 'id'>>): MaybePromise<void>;
+  deleteUser(id: string): MaybePromise<void>;
+  getUser(id: string): MaybePromise<User | undefined>;
+  findUser(field: 'username' | 'email' | 'phone', value: string): MaybePromise<User | undefined>;
   /** Case-insensitive substring match on username, email, name and phone; ordered by username. */
-  searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): User[];
+  searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): MaybePromise<User[]>;
 
-  insertTac(t: TacRecord): void;
-  updateTac(id: string, patch: Partial<Omit<TacRecord, 'id' | 'userId' | 'codeHash'>>): void;
-  getTac(id: string): TacRecord | undefined;
+  insertTac(t: TacRecord): MaybePromise<void>;
+  updateTac(id: string, patch: Partial<Omit<TacRecord, 'id' | 'userId' | 'codeHash'>>): MaybePromise<void>;
+  getTac(id: string): MaybePromise<TacRecord | undefined>;
   /** Newest first. */
-  iterateTacs(filter: { userId?: string }): Iterable<TacRecord>;
+  iterateTacs(filter: { userId?: string }): MaybePromise<Iterable<TacRecord>>;
+  /**
+   * Every TAC, newest first, `size` at a time: pass a page's `next` for the page after it (no
+   * `next`: that was the last). Listing reads only as many pages as it shows.
+   */
+  tacPage(size: number, after?: number): MaybePromise<{ tacs: TacRecord[]; next?: number }>;
   /** TACs that may be purgeable: revoked, used or expired before `cutoff` (the core decides). */
-  purgeCandidates(cutoff: string): TacRecord[];
-  deleteTacs(ids: string[]): void;
+  purgeCandidates(cutoff: string): MaybePromise<TacRecord[]>;
+  deleteTacs(ids: string[]): MaybePromise<void>;
 
-  getPolicy(): Policy | undefined;
-  savePolicy(p: Policy): void;
+  /** `forUpdate`: the caller will save a policy derived from this one (PostgreSQL serializes such changes). */
+  getPolicy(opts?: { forUpdate?: boolean }): MaybePromise<Policy | undefined>;
+  savePolicy(p: Policy): MaybePromise<void>;
 
-  appendAudit(e: NewAuditEvent): AuditEvent;
-  queryAudit(q: AuditQuery): AuditEvent[];
+  appendAudit(e: NewAuditEvent): MaybePromise<AuditEvent>;
+  queryAudit(q: AuditQuery): MaybePromise<AuditEvent[]>;
 
   // Imports: a batch of rows at a time.
   /** The users whose email equals each of `emails` (case-insensitively), keyed by the string looked up. */
-  usersByEmail(emails: readonly string[]): Map<string, User>;
+  usersByEmail(emails: readonly string[]): MaybePromise<Map<string, User>>;
   /** Whether any of these usernames (case-insensitively) or phone numbers belongs to a user. */
-  anyTaken(usernames: readonly string[], phones: readonly string[]): boolean;
+  anyTaken(usernames: readonly string[], phones: readonly string[]): MaybePromise<boolean>;
   /** Inserts users, then TACs, then audit events (in order), many rows per statement. */
-  insertMany(rows: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): void;
+  insertMany(rows: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): MaybePromise<void>;
 }

@@ -5,10 +5,11 @@ import {
 } from '../core/agents.js';
 import { iso, type Clock } from '../core/clock.js';
 import { notFound, TacError } from '../core/errors.js';
-import type { TacService } from '../core/service.js';
+import { isPromise, q, type Flow, type MaybePromise } from '../core/flow.js';
+import type { TacCore } from '../core/service.js';
 import { truncate } from '../core/duration.js';
-import { AgentsStore, type AgentRecord, type TokenGrant } from '../store/agents-store.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AgentRecord, AgentsStore, TokenGrant } from '../store/agents-store.js';
+import type { Engine } from '../store/engine.js';
 import { GrantCache } from './grant-cache.js';
 
 export type { AgentView, CreatedAgent };
@@ -19,9 +20,9 @@ export type TokenOutcome =
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 
-/** Who acts: their audit trail (a TacService acting as them) and their actor name. */
+/** Who acts: their audit trail (the core acting as them) and their actor name. */
 export interface Acting {
-  service: TacService;
+  core: TacCore;
   actor: string;
 }
 
@@ -32,69 +33,73 @@ export const viewAgent = (a: AgentRecord): AgentView => ({
 
 /**
  * Agent management and the client-credentials grant, over the TAC database. Audit events go
- * through the acting TacService (`Acting`) so they carry the acting admin and commit with the change.
+ * through the acting core (`Acting`) so they carry the acting admin and commit with the change.
+ * Changes are flows (see core/service/core.ts), run by the engine (Engine.run) or the server's writes.
  */
 export class AgentService {
   private readonly agents: AgentsStore;
-  private readonly grants: GrantCache;
+  /** Only where the engine tells when another process committed (SQLite); see GrantCache. */
+  private readonly grants?: GrantCache;
 
   constructor(
-    private readonly store: SqliteStore,
+    private readonly engine: Engine,
     private readonly clock: Clock,
     private readonly tokenTtlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
   ) {
-    this.agents = new AgentsStore(store.db);
-    this.grants = new GrantCache(() => store.dataVersion());
+    this.agents = engine.agents;
+    if (engine.dataVersion) this.grants = new GrantCache(engine.dataVersion.bind(engine));
   }
 
   async create(acting: Acting, input: { name: unknown; role: unknown }): Promise<CreatedAgent> {
     const name = checkAgentName(input.name);
     const role = checkRole(input.role);
-    this.assertNameFree(name);
+    await this.engine.run(this.assertNameFree(name));
     const clientSecret = newClientSecret();
     const secretHash = await hashSecret(clientSecret);
     const record: AgentRecord = {
       clientId: newClientId(), name, role, secretHash, createdAt: iso(this.clock.now()), createdBy: acting.actor,
       revokedAt: null, lastUsedAt: null,
     };
-    this.store.transaction(() => {
+    const self = this;
+    await this.engine.run(q(this.engine.store.transaction(function* () {
       // Checked again inside the write lock: another process may have taken the name while we hashed.
-      this.assertNameFree(name);
-      this.agents.insertAgent(record);
-      acting.service.recordEvent({ action: 'agent.created', details: { clientId: record.clientId, name, role } });
-    });
+      yield* self.assertNameFree(name);
+      yield* q(self.agents.insertAgent(record));
+      yield* acting.core.recordEvent({ action: 'agent.created', details: { clientId: record.clientId, name, role } });
+    })));
     return { clientId: record.clientId, clientSecret, agent: viewAgent(record) };
   }
 
-  private assertNameFree(name: string): void {
-    const other = this.agents.findAgentByName(name);
+  private *assertNameFree(name: string): Flow<void> {
+    const other = yield* q(this.agents.findAgentByName(name));
     if (other) {
       throw new TacError('conflict', `--name: an agent named "${other.name}" already exists (${other.clientId}${other.revokedAt ? ', revoked' : ''}); names are never reused so audit rows stay unambiguous`, { field: '--name' });
     }
   }
 
-  list(opts: { includeRevoked?: boolean } = {}): AgentView[] {
-    return this.agents.listAgents({ includeRevoked: Boolean(opts.includeRevoked) }).map(viewAgent);
+  async list(opts: { includeRevoked?: boolean } = {}): Promise<AgentView[]> {
+    return (await this.agents.listAgents({ includeRevoked: Boolean(opts.includeRevoked) })).map(viewAgent);
   }
 
   /** Revokes an agent and its tokens. Revoking a revoked agent changes nothing and is not an error. */
-  revoke(acting: Acting, clientId: string): { agent: AgentView; changed: boolean } {
-    return this.store.transaction(() => {
-      const a = this.agents.getAgent(String(clientId ?? '').trim());
+  *revoke(acting: Acting, clientId: string): Flow<{ agent: AgentView; changed: boolean }> {
+    const self = this;
+    return yield* q(this.engine.store.transaction(function* () {
+      const a = yield* q(self.agents.getAgent(String(clientId ?? '').trim()));
       if (!a) throw notFound(`agent "${truncate(clientId)}"`);
       if (a.revokedAt) return { agent: viewAgent(a), changed: false };
-      const at = iso(this.clock.now());
-      this.agents.revokeAgent(a.clientId, at);
+      const at = iso(self.clock.now());
+      yield* q(self.agents.revokeAgent(a.clientId, at));
       // Before the commit, so no request can be authenticated from the cache in between.
-      this.grants.clear();
-      acting.service.recordEvent({ action: 'agent.revoked', details: { clientId: a.clientId, name: a.name, role: a.role } });
+      self.grants?.clear();
+      yield* acting.core.recordEvent({ action: 'agent.revoked', details: { clientId: a.clientId, name: a.name, role: a.role } });
       return { agent: viewAgent({ ...a, revokedAt: at }), changed: true };
-    });
+    }));
   }
 
   /** The client credentials grant (RFC 6749 §4.4): authenticates the client and mints a token. */
   async issueToken(clientId: string, clientSecret: string, scope: string | undefined): Promise<TokenOutcome> {
-    const agent = this.agents.getAgent(clientId);
+    const agent = await this.agents.getAgent(clientId);
     // Unknown and revoked clients still cost one scrypt, so timing does not tell which ids exist.
     const matches = await verifySecret(clientSecret, agent?.secretHash ?? (await dummySecretHash()));
     if (!agent || agent.revokedAt || !matches) {
@@ -104,15 +109,16 @@ export class AgentService {
     if (!grant.ok) return { ok: false, error: 'invalid_scope', description: grant.reason };
     const accessToken = newAccessToken();
     const now = this.clock.now();
-    const stored = this.store.transaction(() => {
+    const { agents, tokenTtlSeconds } = this;
+    const stored = await this.engine.store.transaction(function* () {
       // Revocation may have happened while we were hashing: re-check under the write lock.
-      if (this.agents.getAgent(agent.clientId)?.revokedAt) return false;
-      this.agents.deleteExpiredTokens(iso(now));
-      this.agents.insertToken({
+      if ((yield* q(agents.getAgent(agent.clientId)))?.revokedAt) return false;
+      yield* q(agents.deleteExpiredTokens(iso(now)));
+      yield* q(agents.insertToken({
         tokenHash: hashToken(accessToken), clientId: agent.clientId, scopes: grant.scopes, issuedAt: iso(now),
-        expiresAt: iso(new Date(now.getTime() + this.tokenTtlSeconds * 1000)),
-      });
-      this.agents.touchAgent(agent.clientId, iso(now));
+        expiresAt: iso(new Date(now.getTime() + tokenTtlSeconds * 1000)),
+      }));
+      yield* q(agents.touchAgent(agent.clientId, iso(now)));
       return true;
     });
     if (!stored) return { ok: false, error: 'invalid_client', description: 'client authentication failed (unknown client, wrong secret or revoked agent)' };
@@ -120,14 +126,17 @@ export class AgentService {
   }
 
   /** The grant behind a bearer token, or undefined when it is unknown, expired or its agent revoked. */
-  authenticate(token: string): TokenGrant | undefined {
+  authenticate(token: string): MaybePromise<TokenGrant | undefined> {
     if (!token) return undefined;
     const hash = hashToken(token);
     const now = this.clock.now();
-    const cached = this.grants.get(hash, now.getTime());
+    const { grants } = this;
+    if (!grants) return this.agents.findLiveToken(hash, iso(now));
+    const cached = grants.get(hash, now.getTime());
     if (cached) return cached;
     const grant = this.agents.findLiveToken(hash, iso(now));
-    if (grant) this.grants.set(hash, grant, now.getTime());
+    if (isPromise(grant)) throw new Error('AgentService: a cached engine must look tokens up synchronously');
+    if (grant) grants.set(hash, grant, now.getTime());
     return grant;
   }
 }

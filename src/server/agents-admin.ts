@@ -1,14 +1,16 @@
 import { localActor } from '../store/local-actor.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { LocalBackend } from '../backends/local.js';
+import type { EngineBackend } from '../backends/engine-backend.js';
+import { openEngineBackend } from '../backends/open.js';
 import { AgentService, type AgentView, type CreatedAgent } from './agent-service.js';
 
 /**
- * `tac agents create|list|revoke` on a database path, without HTTP (local admin). Light on
+ * `tac agents create|list|revoke` on a database (a SQLite path or a PostgreSQL URL), without HTTP (local admin). Light on
  * purpose: no Fastify here, so the CLI can import it without loading the server.
  */
 export interface AgentsAdminOptions {
+  /** A SQLite file or a postgres:// URL. */
   dbPath: string;
   keyPath: string;
   /** Recorded in the audit row; defaults to the OS user, as local commands do. */
@@ -18,11 +20,11 @@ export interface AgentsAdminOptions {
 
 export type { AgentView, CreatedAgent };
 
-async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, backend: LocalBackend, actor: string) => Promise<T> | T): Promise<T> {
+async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, backend: EngineBackend, actor: string) => Promise<T> | T): Promise<T> {
   const actor = opts.actor ?? localActor();
-  const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor, clock: opts.clock });
+  const backend = await openEngineBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor, clock: opts.clock });
   try {
-    return await fn(new AgentService(backend.store, opts.clock ?? systemClock), backend, actor);
+    return await fn(new AgentService(backend.engine, opts.clock ?? systemClock), backend, actor);
   } finally {
     await backend.close();
   }
@@ -30,7 +32,7 @@ async function withAgents<T>(opts: AgentsAdminOptions, fn: (svc: AgentService, b
 
 /** Creates an agent; the client secret is in the result once and stored only as a scrypt hash. */
 export function createAgent(opts: AgentsAdminOptions & { name: string; role: string }): Promise<CreatedAgent> {
-  return withAgents(opts, (svc, backend, actor) => svc.create({ service: backend.service, actor }, { name: opts.name, role: opts.role }));
+  return withAgents(opts, (svc, backend, actor) => svc.create({ core: backend.core, actor }, { name: opts.name, role: opts.role }));
 }
 
 export function listAgents(opts: AgentsAdminOptions & { includeRevoked?: boolean }): Promise<AgentView[]> {
@@ -38,5 +40,5 @@ export function listAgents(opts: AgentsAdminOptions & { includeRevoked?: boolean
 }
 
 export function revokeAgent(opts: AgentsAdminOptions & { clientId: string }): Promise<{ agent: AgentView; changed: boolean }> {
-  return withAgents(opts, (svc, backend, actor) => svc.revoke({ service: backend.service, actor }, opts.clientId));
+  return withAgents(opts, (svc, backend, actor) => backend.engine.run(svc.revoke({ core: backend.core, actor }, opts.clientId)));
 }

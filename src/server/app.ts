@@ -4,11 +4,10 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
-import type { LocalBackend } from '../backends/local.js';
+import type { EngineBackend } from '../backends/engine-backend.js';
 import { SCOPES } from '../core/agents.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { TacError } from '../core/errors.js';
-import { GroupCommit } from '../store/group-commit.js';
 import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
 import { authHook } from './auth.js';
 import { clientErrorHandler, DEFAULT_TIMEOUTS, timeoutOptions, type ServerTimeouts } from './connections.js';
@@ -26,9 +25,10 @@ import { policyRoutes } from './routes/policy.js';
 import { systemRoutes } from './routes/system.js';
 import { tacRoutes } from './routes/tacs.js';
 import { userRoutes } from './routes/users.js';
+import { writesFor } from './writes.js';
 
 export interface AppOptions {
-  backend: LocalBackend;
+  backend: EngineBackend;
   clock?: Clock;
   /** Request log sink (one JSON line per request); process.stderr by default. */
   stderr?: LogSink;
@@ -57,7 +57,7 @@ export type TacServer = FastifyInstance;
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
- * Builds the Fastify app over an open LocalBackend. Does not listen (see start.ts), so tests can
+ * Builds the Fastify app over an open EngineBackend. Does not listen (see start.ts), so tests can
  * drive it with `app.inject`. The caller owns the backend and closes it after the app.
  */
 export async function buildApp(opts: AppOptions): Promise<TacServer> {
@@ -65,10 +65,10 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
   const log = new RequestLog(opts.stderr ?? process.stderr, { buffered: opts.bufferLog });
   const ctx: ServerContext = {
     backend: opts.backend,
-    agents: new AgentService(opts.backend.store, clock, opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
+    agents: new AgentService(opts.backend.engine, clock, opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
     clock,
     log,
-    writes: new GroupCommit(opts.backend.store),
+    writes: writesFor(opts.backend),
   };
 
   const timeouts = timeoutOptions(opts.timeouts ?? DEFAULT_TIMEOUTS);

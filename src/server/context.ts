@@ -1,17 +1,18 @@
+import type { EngineBackend } from '../backends/engine-backend.js';
 import type { Clock } from '../core/clock.js';
-import type { LocalBackend } from '../backends/local.js';
-import type { GroupCommit } from '../store/group-commit.js';
 import type { AgentService } from './agent-service.js';
 import type { RequestLog } from './request-log.js';
+import type { Writes } from './writes.js';
 
 /**
- * What every route plugin gets: the backend (core + SQLite), agents, the clock, the log, and
- * `writes`: every route that writes runs its service call through it (group commit).
+ * What every route plugin gets: the backend (core + its database engine), agents, the clock, the
+ * log, and `writes`: every route that writes runs its core flow through it (writes.ts); a route
+ * that only reads runs its flow with `backend.engine.run` (see auth.ts `run`).
  */
 export interface ServerContext {
-  backend: LocalBackend;
+  backend: EngineBackend;
   agents: AgentService;
   clock: Clock;
   log: RequestLog;
-  writes: GroupCommit;
+  writes: Writes;
 }

@@ -2,18 +2,23 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { LocalBackend } from '../backends/local.js';
+import { openEngineBackend } from '../backends/open.js';
+import { displayDb } from '../store/postgres/pg.js';
 import type { Clock } from '../core/clock.js';
 import { policyWeakness } from '../core/policy.js';
 import { TacError } from '../core/errors.js';
-import { checkpointInBackground } from '../store/checkpointer.js';
+import { checkpointInBackground } from '../store/sqlite/checkpointer.js';
 import { buildApp, type AppOptions, type TacServer } from './app.js';
 import { capConnectionsPerAddress, checkTimeouts, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './connections.js';
 import { trustProxyFromEnv } from './proxy.js';
 import { RequestLog, type LogSink } from './request-log.js';
 
 export interface StartOptions extends Omit<AppOptions, 'backend' | 'https' | 'stderr' | 'onRoute' | 'bufferLog'> {
+  /** A SQLite file or a postgres:// URL. */
   dbPath: string;
   keyPath: string;
+  /** PostgreSQL connections this server keeps (default 10). */
+  poolSize?: number;
   /** Loopback by default: exposing the server is a deliberate choice. */
   host?: string;
   /** 8787 by default; 0 picks a free port (see the returned url). */
@@ -56,7 +61,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const verifyPerMinute = opts.verifyPerMinute ?? verifyLimitFromEnv(env);
   const trustProxy = opts.trustProxy ?? trustProxyFromEnv(env);
 
-  const backend = new LocalBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor: 'server', clock: opts.clock });
+  const backend = await openEngineBackend({ dbPath: opts.dbPath, keyPath: opts.keyPath, actor: 'server', clock: opts.clock, poolSize: opts.poolSize });
   let app: TacServer | undefined;
   try {
     app = await buildApp({ ...opts, verifyPerMinute, trustProxy, backend, https, stderr: opts.stderr, bufferLog: true });
@@ -72,12 +77,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
   const server = app;
-  const checkpoints = checkpointInBackground(backend.store, opts.dbPath, (e) => {
-    log.warn('background checkpoints stopped; the server checkpoints in the request path', { message: e.message });
-  });
+  // SQLite only: PostgreSQL checkpoints by itself.
+  const checkpoints = backend instanceof LocalBackend
+    ? checkpointInBackground(backend.store, opts.dbPath, (e) => {
+      log.warn('background checkpoints stopped; the server checkpoints in the request path', { message: e.message });
+    })
+    : { stop: async () => {} };
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${(server.server.address() as AddressInfo).port}`;
-  log.info('listening', { url, db: opts.dbPath, tls: Boolean(https), trustProxy: trustProxy ?? false });
-  const weakness = policyWeakness(backend.service.getPolicy());
+  log.info('listening', { url, db: displayDb(opts.dbPath), tls: Boolean(https), trustProxy: trustProxy ?? false });
+  const weakness = policyWeakness(await backend.engine.run(backend.core.getPolicy()));
   if (weakness) log.warn('the stored policy would be refused now (it was saved before a rule it breaks); change it with tac policy set', { problem: weakness });
   if (!https && !isLoopback(host)) {
     log.warn('serving plain HTTP on a non-loopback address: tokens and codes cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy', { host });

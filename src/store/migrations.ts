@@ -106,3 +106,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // 6: phone numbers in one canonical form (E.164), so a number typed with and without + is one user.
   canonicalizePhones,
 ];
+
+/** The refusal of a database ahead of this binary (SQLite and PostgreSQL alike): one line, both versions. */
+export const newerSchema = (found: number, known: number): string =>
+  `the database schema (version ${found}) is newer than this tac understands (version ${known}); upgrade tac`;

@@ -1,11 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
+import { pgBinDir } from '../pg/cluster.js';
 import { describeBackends, describeRun, parseJsonLines, type IssuedJson, type RunResult } from './helpers/tac.js';
 
 /**
  * After a scripted session, no issued code may appear anywhere but in the one output that issued
- * it: not in other commands' output, not in the database, its WAL, or any config file.
+ * it: not in other commands' output, not in the database, its WAL, or any config file; on
+ * PostgreSQL not in a pg_dump of the database nor in the server's log.
  */
 describeBackends('secrets', (env) => {
   const codes: string[] = [];
@@ -100,4 +104,18 @@ describeBackends('secrets', (env) => {
       }
     }
   });
-});
+
+  it.runIf(env.backend === 'postgres')('no code is in a dump of the PostgreSQL database or in the server log', async () => {
+    const dump = execFileSync(join(pgBinDir()!, 'pg_dump'), ['--dbname', env.remote.db], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
+    // The dump holds the session: the users and their TACs' hashes.
+    expect(dump).toContain('alice@example.com');
+    expect(dump).toContain('COPY public.tacs');
+    const log = env.remote.server.stderr();
+    for (const c of codes) {
+      for (const form of [c, c.toLowerCase(), `${c.slice(0, 4)} ${c.slice(4)}`]) {
+        expect(dump.includes(form), `${form} found in pg_dump`).toBe(false);
+        expect(log.includes(form), `${form} found in the server log`).toBe(false);
+      }
+    }
+  });
+}, { postgres: true });

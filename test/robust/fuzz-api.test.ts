@@ -75,9 +75,9 @@ describe('fuzz: API request bodies, parameters and content types', () => {
         for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
       },
     });
-    const agents = new AgentService(backend.store, { now: () => new Date() });
+    const agents = new AgentService(backend.engine, { now: () => new Date() });
     for (const role of ['admin', 'app'] as const) {
-      const c = await agents.create({ service: backend.service, actor: 'fuzzer' }, { name: `fuzz-${role}`, role });
+      const c = await agents.create({ core: backend.core, actor: 'fuzzer' }, { name: `fuzz-${role}`, role });
       const res = await app.inject({
         method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AgentsStore, type TokenGrant } from '../../src/store/agents-store.js';
+import type { TokenGrant } from '../../src/store/agents-store.js';
+import { SqliteAgentsStore } from '../../src/store/sqlite/agents.js';
 import { revokeAgent } from '../../src/server/agents-admin.js';
 import { GrantCache, GRANT_CACHE_MAX_AGE_MS } from '../../src/server/grant-cache.js';
 import { bearer, makeServer, type Creds, type ServerHarness } from './helpers.js';
@@ -21,7 +22,7 @@ describe('authenticated tokens are cached, never past a revocation or expiry', (
   const nextTurn = () => new Promise((r) => setImmediate(r));
 
   it('looks a token up once, then serves it from memory; a change by another connection is seen', async () => {
-    const lookups = vi.spyOn(AgentsStore.prototype, 'findLiveToken');
+    const lookups = vi.spyOn(SqliteAgentsStore.prototype, 'findLiveToken');
     expect((await whoami()).statusCode).toBe(200);
     expect((await whoami()).statusCode).toBe(200);
     expect(lookups).toHaveBeenCalledTimes(1);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, makeServer, type ServerHarness } from './helpers.js';
 
 /**
- * Group commit on the server (src/store/group-commit.ts): concurrent writes share one SQLite
+ * Group commit on the server (src/store/sqlite/group-commit.ts): concurrent writes share one SQLite
  * transaction, each in its own savepoint. These check that the outcome is that of serial execution.
  */
 let h: ServerHarness;

@@ -45,7 +45,7 @@ export async function makeServer(opts: Partial<AppOptions> = {}): Promise<Server
   const lines: string[] = [];
   const routes: RouteOptions[] = [];
   const app = await buildApp({ backend, clock, stderr: { write: (s) => lines.push(s) }, onRoute: (r) => routes.push(r), ...opts });
-  const agents = new AgentService(backend.store, clock);
+  const agents = new AgentService(backend.engine, clock);
   let n = 0;
 
   const h: ServerHarness = {
@@ -53,7 +53,7 @@ export async function makeServer(opts: Partial<AppOptions> = {}): Promise<Server
     logs: () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
     rawLogs: () => lines.join(''),
     async agent(role, name = `${role}-${++n}`) {
-      const c = await agents.create({ service: backend.service, actor: 'tester' }, { name, role });
+      const c = await agents.create({ core: backend.core, actor: 'tester' }, { name, role });
       return { clientId: c.clientId, clientSecret: c.clientSecret };
     },
     async token(creds, scope) {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointInBackground } from '../../src/store/checkpointer.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { checkpointInBackground } from '../../src/store/sqlite/checkpointer.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 
 describe('checkpointInBackground (tac serve)', () => {
   let dir: string;
@@ -24,7 +24,7 @@ describe('checkpointInBackground (tac serve)', () => {
     const bg = checkpointInBackground(store, dbPath, (e) => errors.push(e));
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
     const marker = `checkpointed-${Date.now()}`;
-    store.transaction(() => store.setMeta('marker', marker));
+    store.atomic(() => store.setMeta('marker', marker));
     // Only a checkpoint puts the row into the main file (it is in the WAL until then).
     const inMainFile = () => readFileSync(dbPath).includes(marker);
     expect(inMainFile()).toBe(false);

@@ -42,7 +42,7 @@ describe('flows', () => {
     await expect(runAsync(addBoth(Promise.reject(new Error('first')), 1, log))).rejects.toThrow('first');
   });
 
-  it('q passes a value through without yielding, and yields a promise (or thenable) once', () => {
+  it('q passes a value through without yielding, and yields a promise once', () => {
     const plain = q(7);
     expect(plain.next()).toEqual({ done: true, value: 7 });
     const p = Promise.resolve(8);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/store/group-commit.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 
 const meta = (store: SqliteStore, key: string) => store.getMeta(key);
 
@@ -42,8 +42,8 @@ describe('SqliteStore.transactionBatch', () => {
 
   it('a nested store.transaction inside a batched function stays inside its savepoint', () => {
     const out = store.transactionBatch([
-      () => store.transaction(() => store.setMeta('x', '1')),
-      () => store.transaction(() => { store.setMeta('y', '1'); throw new Error('no'); }),
+      () => store.transaction(function* () { store.setMeta('x', '1'); }),
+      () => store.transaction(function* () { store.setMeta('y', '1'); throw new Error('no'); }),
     ]);
     expect(out.map((o) => o.ok)).toEqual([true, false]);
     expect([meta(store, 'x'), meta(store, 'y')]).toEqual(['1', undefined]);

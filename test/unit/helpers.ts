@@ -5,7 +5,7 @@ import { FakeClock } from '../../src/core/clock.js';
 import { hmacHasher, type RandomInt } from '../../src/core/codes.js';
 import { TacError, type ErrorCode } from '../../src/core/errors.js';
 import { TacService } from '../../src/core/service.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 
 export const START = '2026-01-01T00:00:00.000Z';
 /** The default alphabet: digits and upper case without 0 1 I L O. */

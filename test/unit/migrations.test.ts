@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 
 const indexesOf = (db: Database.Database, table: string) =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name").all(table) as { name: string }[]).map((r) => r.name);

@@ -11,7 +11,7 @@ import { DEFAULT_POLICY, mergePolicy } from '../../src/core/policy.js';
 import { TacService } from '../../src/core/service.js';
 import type { NewAuditEvent, TacRecord, User } from '../../src/core/types.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openDatabase, SqliteStore } from '../../src/store/sqlite-store.js';
+import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 import { catchTacError } from './helpers.js';
 
 const user = (over: Partial<User> = {}): User => ({
@@ -135,14 +135,14 @@ describe('SqliteStore', () => {
   });
 
   it('rolls a transaction back when it throws, and nests', () => {
-    expect(() => store.transaction(() => {
+    expect(() => store.transaction(function* () {
       store.insertUser(user());
-      store.transaction(() => store.setMeta('inner', 'x'));
+      store.transaction(function* () { store.setMeta('inner', 'x'); });
       throw new Error('boom');
     })).toThrow('boom');
     expect(store.getUser('usr_aaaaaaaaaaaaaaaa')).toBeUndefined();
     expect(store.getMeta('inner')).toBeUndefined();
-    expect(store.transaction(() => 42)).toBe(42);
+    expect(store.transaction(function* () { return 42; })).toBe(42);
   });
 });
 

@@ -1,34 +1,37 @@
 import { invalid } from '../errors.js';
 import { checkPatchShape, DEFAULT_POLICY, mergePolicy, validatePolicy, type Policy } from '../policy.js';
+import { q, type Flow } from '../flow.js';
 import { appendAudit, ServiceCore } from './core.js';
 
 /** Changing the policy (reading it is ServiceCore.getPolicy: every part needs it). */
 export class PolicyPart extends ServiceCore {
-  updatePolicy(patchInput: unknown): Policy {
+  *updatePolicy(patchInput: unknown): Flow<Policy> {
     const patch = checkPatchShape(patchInput);
-    return this.store.transaction(() => savePolicy(this, mergePolicy(this.getPolicy(), patch)));
+    return yield* this.transaction(() => savePolicy(this, (before) => mergePolicy(before, patch)));
   }
 
   /** Replaces the whole policy: every field must be present. */
-  replacePolicy(input: unknown): Policy {
+  *replacePolicy(input: unknown): Flow<Policy> {
     const patch = checkPatchShape(input);
     const missing = Object.keys(DEFAULT_POLICY).filter((k) => !(k in patch));
     const missingComplexity = Object.keys(DEFAULT_POLICY.complexity).filter((k) => !(k in (patch.complexity ?? {})));
     if (missing.length) throw invalid(missing[0]!, 'is required when replacing the whole policy');
     if (missingComplexity.length) throw invalid(`complexity.${missingComplexity[0]}`, 'is required when replacing the whole policy');
-    return this.store.transaction(() => savePolicy(this, mergePolicy(DEFAULT_POLICY, patch)));
+    return yield* this.transaction(() => savePolicy(this, () => mergePolicy(DEFAULT_POLICY, patch)));
   }
 
-  resetPolicy(): Policy {
-    return this.store.transaction(() => savePolicy(this, { ...DEFAULT_POLICY, complexity: { ...DEFAULT_POLICY.complexity } }));
+  *resetPolicy(): Flow<Policy> {
+    return yield* this.transaction(() => savePolicy(this, () => ({ ...DEFAULT_POLICY, complexity: { ...DEFAULT_POLICY.complexity } })));
   }
 }
 
-function savePolicy(s: ServiceCore, next: Policy): Policy {
+/** Saves the policy `change` makes of the current one; read for update, so concurrent changes apply one after the other. */
+function* savePolicy(s: ServiceCore, change: (before: Policy) => Policy): Flow<Policy> {
+  const before = yield* s.getPolicy({ forUpdate: true });
+  const next = change(before);
   validatePolicy(next);
-  const before = s.getPolicy();
-  s.store.savePolicy(next);
-  appendAudit(s, { action: 'policy.updated', details: { changes: policyDiff(before, next) } });
+  yield* q(s.store.savePolicy(next));
+  yield* appendAudit(s, { action: 'policy.updated', details: { changes: policyDiff(before, next) } });
   return next;
 }
 

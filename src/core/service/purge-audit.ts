@@ -1,5 +1,6 @@
 import { addMinutes, iso } from '../clock.js';
 import { invalid } from '../errors.js';
+import { q, type Flow } from '../flow.js';
 import type { Policy } from '../policy.js';
 import { endedAt } from '../status.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEvent, type NewAuditEvent, type PurgeResult, type TacRecord } from '../types.js';
@@ -8,52 +9,54 @@ import { appendAudit, checkLimit, ServiceCore } from './core.js';
 
 /** Purging finished TACs, and reading and extending the audit trail (every part appends through core.ts). */
 export class PurgeAuditPart extends ServiceCore {
-  purge(dryRun = false): PurgeResult {
-    return this.store.transaction(() => {
-      const now = this.clock.now();
-      const policy = this.getPolicy();
-      if (dryRun) return { purged: 0, dryRun: true, tacIds: purgeable(this, policy, now).map((t) => t.id) };
-      const ids = purgeFinished(this, policy, now);
-      return { purged: ids.length, dryRun: false, tacIds: ids };
-    });
+  *purge(dryRun = false): Flow<PurgeResult> {
+    return yield* this.transaction(() => purgeNow(this, dryRun));
   }
 
-  queryAudit(q: { user?: string; action?: string; since?: string; limit?: number } = {}): AuditEvent[] {
-    if (q.action !== undefined && !AUDIT_ACTIONS.includes(q.action as AuditAction)) {
+  *queryAudit(query: { user?: string; action?: string; since?: string; limit?: number } = {}): Flow<AuditEvent[]> {
+    if (query.action !== undefined && !AUDIT_ACTIONS.includes(query.action as AuditAction)) {
       throw invalid('--action', `must be one of ${AUDIT_ACTIONS.join(', ')}`);
     }
     let userId: string | undefined;
-    if (q.user !== undefined) {
+    if (query.user !== undefined) {
       // A deleted user's events stay queryable by their id.
-      userId = detectUserRef(q.user).kind === 'id' ? q.user.trim() : this.resolveUser(q.user).id;
+      userId = detectUserRef(query.user).kind === 'id' ? query.user.trim() : (yield* this.resolveUser(query.user)).id;
     }
-    if (q.since !== undefined && Number.isNaN(Date.parse(q.since))) throw invalid('--since', 'is not a valid time');
-    return this.store.queryAudit({
-      userId, action: q.action as AuditAction | undefined, since: q.since === undefined ? undefined : iso(new Date(q.since)),
-      limit: checkLimit(q.limit, 100, 100_000),
-    });
+    if (query.since !== undefined && Number.isNaN(Date.parse(query.since))) throw invalid('--since', 'is not a valid time');
+    return yield* q(this.store.queryAudit({
+      userId, action: query.action as AuditAction | undefined, since: query.since === undefined ? undefined : iso(new Date(query.since)),
+      limit: checkLimit(query.limit, 100, 100_000),
+    }));
   }
 
   /** Records an event by an outside layer (e.g. agent management on the server). */
-  recordEvent(e: Pick<NewAuditEvent, 'action' | 'details'> & Partial<NewAuditEvent>): void {
-    appendAudit(this, e);
+  *recordEvent(e: Pick<NewAuditEvent, 'action' | 'details'> & Partial<NewAuditEvent>): Flow<void> {
+    yield* appendAudit(this, e);
   }
 }
 
-function purgeable(s: ServiceCore, policy: Policy, now: Date): TacRecord[] {
+function* purgeNow(s: ServiceCore, dryRun: boolean): Flow<PurgeResult> {
+  const now = s.clock.now();
+  const policy = yield* s.getPolicy();
+  if (dryRun) return { purged: 0, dryRun: true, tacIds: (yield* purgeable(s, policy, now)).map((t) => t.id) };
+  const ids = yield* purgeFinished(s, policy, now);
+  return { purged: ids.length, dryRun: false, tacIds: ids };
+}
+
+function* purgeable(s: ServiceCore, policy: Policy, now: Date): Flow<TacRecord[]> {
   const cutoff = addMinutes(now, -policy.purgeAfterDays * 1440);
-  return s.store.purgeCandidates(iso(cutoff)).filter((t) => {
+  return (yield* q(s.store.purgeCandidates(iso(cutoff)))).filter((t) => {
     const ended = endedAt(t, now);
     return ended !== null && Date.parse(ended) <= cutoff.getTime();
   });
 }
 
 /** Deletes the TACs finished longer than the policy keeps them; issuing calls it too (once per import batch). */
-export function purgeFinished(s: ServiceCore, policy: Policy, now: Date): string[] {
-  const ids = purgeable(s, policy, now).map((t) => t.id);
+export function* purgeFinished(s: ServiceCore, policy: Policy, now: Date): Flow<string[]> {
+  const ids = (yield* purgeable(s, policy, now)).map((t) => t.id);
   if (ids.length) {
-    s.store.deleteTacs(ids);
-    appendAudit(s, { action: 'tac.purged', details: { count: ids.length, purgeAfterDays: policy.purgeAfterDays, tacIds: ids.slice(0, 100) } });
+    yield* q(s.store.deleteTacs(ids));
+    yield* appendAudit(s, { action: 'tac.purged', details: { count: ids.length, purgeAfterDays: policy.purgeAfterDays, tacIds: ids.slice(0, 100) } });
   }
   return ids;
 }

@@ -2,6 +2,7 @@ import { addMinutes, iso } from '../clock.js';
 import { generateCode, normalizeCode } from '../codes.js';
 import { truncate } from '../duration.js';
 import { invalid, notFound, TacError } from '../errors.js';
+import { q, type Flow } from '../flow.js';
 import { checkTtl, isCaseSensitive, TTL_CEILING_MINUTES, type Policy } from '../policy.js';
 import { deriveStatus, isLive, toTac } from '../status.js';
 import {
@@ -13,70 +14,95 @@ import { appendAudit, checkLimit, ServiceCore, stamp, type AuditInput } from './
 import { purgeFinished } from './purge-audit.js';
 
 const MAX_REASON = 500;
+/** TACs read per query when listing every user's, after the first page. */
+const TAC_PAGE = 500;
 
 /** Issuing, listing and revoking TACs (checking a code is verification.ts). */
 export class TacsPart extends ServiceCore {
   /** An agent issues a code to a caller: the policy may require them to attest how they verified who is calling. */
-  issueTac(input: IssueInput): IssuedTac {
-    return this.store.transaction(() => {
-      const user = this.resolveUser(input.user);
-      if (this.getPolicy().requireAttestation && input.verifiedBy === undefined) {
-        throw new TacError('invalid_value', `--verified-by: the policy requires stating how the caller's identity was verified: one of ${VERIFICATION_METHODS.join(', ')}`, { field: '--verified-by' });
-      }
-      return issueFor(this, user, input);
-    });
+  *issueTac(input: IssueInput): Flow<IssuedTac> {
+    return yield* this.transaction(() => issueChecked(this, input));
   }
 
-  listTacs(q: TacListQuery = {}): ListedTac[] {
-    const status = q.status ?? 'all';
+  *listTacs(query: TacListQuery = {}): Flow<ListedTac[]> {
+    const status = query.status ?? 'all';
     if (status !== 'all' && !TAC_STATUSES.includes(status)) throw invalid('--status', `must be one of ${[...TAC_STATUSES, 'all'].join(', ')}`);
-    const limit = checkLimit(q.limit, 50);
-    const userId = q.user === undefined ? undefined : this.resolveUser(q.user).id;
+    const limit = checkLimit(query.limit, 50);
+    const userId = query.user === undefined ? undefined : (yield* this.resolveUser(query.user)).id;
     const now = this.clock.now();
     const users = new Map<string, UserSummary | null>();
-    const owner = (id: string) => {
-      if (!users.has(id)) {
-        const u = this.store.getUser(id);
-        users.set(id, u ? summarize(u) : null);
-      }
-      return users.get(id)!;
-    };
     const out: ListedTac[] = [];
-    for (const rec of this.store.iterateTacs({ userId })) {
-      const tac = toTac(rec, now);
-      if (status === 'all' || tac.status === status) out.push({ ...tac, user: owner(rec.userId) });
-      if (out.length >= limit) break;
+    // One user's TACs are a handful; all TACs are read a page at a time, only as far as needed.
+    let after: number | undefined;
+    let last = false;
+    while (!last && out.length < limit) {
+      let recs: Iterable<TacRecord>;
+      if (userId !== undefined) {
+        recs = yield* q(this.store.iterateTacs({ userId }));
+        last = true;
+      } else {
+        // The first page is what the list shows when every TAC matches: no row is read in vain.
+        const page = yield* q(this.store.tacPage(after === undefined ? limit : TAC_PAGE, after));
+        recs = page.tacs;
+        after = page.next;
+        last = after === undefined;
+      }
+      for (const rec of recs) {
+        const tac = toTac(rec, now);
+        if (status === 'all' || tac.status === status) {
+          if (!users.has(rec.userId)) {
+            const u = yield* q(this.store.getUser(rec.userId));
+            users.set(rec.userId, u ? summarize(u) : null);
+          }
+          out.push({ ...tac, user: users.get(rec.userId)! });
+        }
+        if (out.length >= limit) break;
+      }
     }
     return out;
   }
 
-  getTac(id: string): Tac {
-    const rec = this.store.getTac(String(id ?? '').trim());
+  *getTac(id: string): Flow<Tac> {
+    const rec = yield* q(this.store.getTac(String(id ?? '').trim()));
     if (!rec) throw notFound(`TAC "${truncate(id)}"`);
     return toTac(rec, this.clock.now());
   }
 
   /** Revokes one TAC. Revoking a TAC that is no longer live changes nothing and is not an error. */
-  revokeTac(id: string): { tac: Tac; changed: boolean } {
-    return this.store.transaction(() => {
-      const now = this.clock.now();
-      const rec = this.store.getTac(String(id ?? '').trim());
-      if (!rec) throw notFound(`TAC "${truncate(id)}"`);
-      if (!isLive(deriveStatus(rec, now))) return { tac: toTac(rec, now), changed: false };
-      return { tac: revoke(this, rec, 'deleted', now), changed: true };
-    });
+  *revokeTac(id: string): Flow<{ tac: Tac; changed: boolean }> {
+    return yield* this.transaction(() => revokeOne(this, id));
   }
 
-  revokeUserTacs(ref: string): Tac[] {
-    return this.store.transaction(() => revokeLive(this, this.resolveUser(ref).id, 'deleted'));
+  *revokeUserTacs(ref: string): Flow<Tac[]> {
+    return yield* this.transaction(() => revokeUserTacsNow(this, ref));
   }
 }
 
-/** Issues a TAC to an existing user. `purged`: see issueWith. */
-export function issueFor(s: ServiceCore, user: User, input: Omit<IssueInput, 'user'>, { purged = false } = {}): IssuedTac {
-  const policy = s.getPolicy();
+function* issueChecked(s: ServiceCore, input: IssueInput): Flow<IssuedTac> {
+  const user = yield* s.resolveUser(input.user);
+  if ((yield* s.getPolicy()).requireAttestation && input.verifiedBy === undefined) {
+    throw new TacError('invalid_value', `--verified-by: the policy requires stating how the caller's identity was verified: one of ${VERIFICATION_METHODS.join(', ')}`, { field: '--verified-by' });
+  }
+  return yield* issueFor(s, user, input);
+}
+
+function* revokeOne(s: ServiceCore, id: string): Flow<{ tac: Tac; changed: boolean }> {
   const now = s.clock.now();
-  return issueWith(s, policy, user, issueTerms(policy, input, now, user), now, { purged, newUser: false });
+  const rec = yield* q(s.store.getTac(String(id ?? '').trim()));
+  if (!rec) throw notFound(`TAC "${truncate(id)}"`);
+  if (!isLive(deriveStatus(rec, now))) return { tac: toTac(rec, now), changed: false };
+  return { tac: yield* revoke(s, rec, 'deleted', now), changed: true };
+}
+
+function* revokeUserTacsNow(s: ServiceCore, ref: string): Flow<Tac[]> {
+  return yield* revokeLive(s, (yield* s.resolveUser(ref)).id, 'deleted');
+}
+
+/** Issues a TAC to an existing user. `purged`: see issueWith. */
+export function* issueFor(s: ServiceCore, user: User, input: Omit<IssueInput, 'user'>, { purged = false } = {}): Flow<IssuedTac> {
+  const policy = yield* s.getPolicy();
+  const now = s.clock.now();
+  return yield* issueWith(s, policy, user, issueTerms(policy, input, now, user), now, { purged, newUser: false });
 }
 
 /**
@@ -84,12 +110,12 @@ export function issueFor(s: ServiceCore, user: User, input: Omit<IssueInput, 'us
  * transaction (a batch purges once, not per row). `newUser`: the user was created in this
  * transaction, so has no TAC to replace.
  */
-export function issueWith(s: ServiceCore, policy: Policy, user: User, terms: IssueTerms, now: Date, { purged, newUser }: { purged: boolean; newUser: boolean }): IssuedTac {
-  if (!purged) purgeFinished(s, policy, now);
-  if (!newUser) revokeLive(s, user.id, 'replaced');
+export function* issueWith(s: ServiceCore, policy: Policy, user: User, terms: IssueTerms, now: Date, { purged, newUser }: { purged: boolean; newUser: boolean }): Flow<IssuedTac> {
+  if (!purged) yield* purgeFinished(s, policy, now);
+  if (!newUser) yield* revokeLive(s, user.id, 'replaced');
   const { record, event, issued } = newTac(s, policy, user, terms, now);
-  s.store.insertTac(record);
-  appendAudit(s, event);
+  yield* q(s.store.insertTac(record));
+  yield* appendAudit(s, event);
   return issued;
 }
 
@@ -162,15 +188,18 @@ function checkStart(startsAt: string | undefined, now: Date): Date {
 }
 
 /** Revokes every live TAC of a user: a new code replaces them, disabling or deleting the user ends them. */
-export function revokeLive(s: ServiceCore, userId: string, reason: RevokeReason): Tac[] {
+export function* revokeLive(s: ServiceCore, userId: string, reason: RevokeReason): Flow<Tac[]> {
   const now = s.clock.now();
-  const live = [...s.store.iterateTacs({ userId })].filter((t) => isLive(deriveStatus(t, now)));
-  return live.map((t) => revoke(s, t, reason, now));
+  const revoked: Tac[] = [];
+  for (const t of [...yield* q(s.store.iterateTacs({ userId }))]) {
+    if (isLive(deriveStatus(t, now))) revoked.push(yield* revoke(s, t, reason, now));
+  }
+  return revoked;
 }
 
-function revoke(s: ServiceCore, rec: TacRecord, reason: RevokeReason, now: Date): Tac {
+function* revoke(s: ServiceCore, rec: TacRecord, reason: RevokeReason, now: Date): Flow<Tac> {
   const patch = { revokedAt: iso(now), revokedReason: reason };
-  s.store.updateTac(rec.id, patch);
-  appendAudit(s, { action: 'tac.revoked', userId: rec.userId, tacId: rec.id, reason, details: {} });
+  yield* q(s.store.updateTac(rec.id, patch));
+  yield* appendAudit(s, { action: 'tac.revoked', userId: rec.userId, tacId: rec.id, reason, details: {} });
   return toTac({ ...rec, ...patch }, now);
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { serviceFor } from '../auth.js';
+import { run, serviceFor } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { MAX_AUDIT_LIMIT } from '../limits.js';
 import * as S from '../schemas.js';
@@ -12,7 +12,7 @@ export const auditRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToT
   app.get('/v1/audit', {
     ...query,
     schema: { ...query.schema, querystring: S.AuditQuery, response: { 200: arrayOf(S.AuditEvent), ...problems } },
-  }, async (req) => serviceFor(ctx, req).queryAudit(req.query));
+  }, async (req) => run(ctx, serviceFor(ctx, req).queryAudit(req.query)));
 
   const exp = doc('audit:read', 'audit', 'Export audit events as JSON Lines', `Newest first; up to ${MAX_AUDIT_LIMIT} events unless limit says fewer.`);
   app.get('/v1/audit/export', {
@@ -27,7 +27,7 @@ export const auditRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToT
       },
     },
   }, async (req, reply) => {
-    const events = serviceFor(ctx, req).queryAudit({ ...req.query, limit: req.query.limit ?? MAX_AUDIT_LIMIT });
+    const events = await run(ctx, serviceFor(ctx, req).queryAudit({ ...req.query, limit: req.query.limit ?? MAX_AUDIT_LIMIT }));
     reply.type('application/x-ndjson');
     const lines = Readable.from((function* () {
       for (const e of events) yield `${JSON.stringify(e)}\n`;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { Policy } from '../../core/policy.js';
-import { serviceFor } from '../auth.js';
+import { run, serviceFor } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import * as S from '../schemas.js';
 import { doc, problems } from './common.js';
@@ -19,7 +19,7 @@ const open = (p: Policy): Policy & Record<string, unknown> => p as Policy & Reco
 export const policyRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
   const get = doc('policy:read', 'policy', 'Show the policy');
   app.get('/v1/policy', { ...get, schema: { ...get.schema, response: { 200: S.Policy, ...problems } } },
-    async (req) => open(serviceFor(ctx, req).getPolicy()));
+    async (req) => open(await run(ctx, serviceFor(ctx, req).getPolicy())));
 
   const put = doc('policy:write', 'policy', 'Replace the whole policy', 'Every field is required.');
   app.put('/v1/policy', { ...put, validatorCompiler: coreValidates, schema: { ...put.schema, body: S.PolicyPatch, response: { 200: S.Policy, ...problems } } },

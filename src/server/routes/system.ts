@@ -7,7 +7,7 @@ import { doc, problems } from './common.js';
 export const systemRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
   const health = doc('public', 'system', 'Liveness and database check');
   app.get('/healthz', { ...health, schema: { ...health.schema, response: { 200: S.Health, ...problems } } }, async () => {
-    ctx.backend.store.db.prepare('SELECT 1').get();
+    await ctx.backend.engine.ping();
     return { status: 'ok' as const };
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { IssueInput, TacListQuery } from '../../core/types.js';
-import { serviceFor } from '../auth.js';
+import { run, serviceFor } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import * as S from '../schemas.js';
 import { arrayOf, doc, problems } from './common.js';
@@ -20,13 +20,13 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
   app.get('/v1/tacs', {
     ...list,
     schema: { ...list.schema, querystring: S.TacListQuery, response: { 200: arrayOf(S.ListedTac), ...problems } },
-  }, async (req) => serviceFor(ctx, req).listTacs(req.query as TacListQuery));
+  }, async (req) => run(ctx, serviceFor(ctx, req).listTacs(req.query as TacListQuery)));
 
   const show = doc('tacs:read', 'tacs', 'Show a TAC');
   app.get('/v1/tacs/:id', {
     ...show,
     schema: { ...show.schema, params: S.IdParams, response: { 200: S.Tac, ...problems } },
-  }, async (req) => serviceFor(ctx, req).getTac(req.params.id));
+  }, async (req) => run(ctx, serviceFor(ctx, req).getTac(req.params.id)));
 
   const revoke = doc('tacs:write', 'tacs', 'Revoke a TAC', '`changed` is false when it was no longer live (not an error).');
   app.delete('/v1/tacs/:id', {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { serviceFor } from '../auth.js';
+import { run, serviceFor } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { IMPORT_BODY_LIMIT_BYTES } from '../limits.js';
 import * as S from '../schemas.js';
@@ -11,7 +11,7 @@ export const userRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs
   app.get('/v1/users', {
     ...search,
     schema: { ...search.schema, querystring: S.SearchQuery, response: { 200: arrayOf(S.User), ...problems } },
-  }, async (req) => serviceFor(ctx, req).searchUsers(req.query.q ?? '', { guestsOnly: req.query.guests, limit: req.query.limit }));
+  }, async (req) => run(ctx, serviceFor(ctx, req).searchUsers(req.query.q ?? '', { guestsOnly: req.query.guests, limit: req.query.limit })));
 
   const create = doc('users:write', 'users', 'Create a user');
   app.post('/v1/users', {
@@ -31,13 +31,13 @@ export const userRoutes = (ctx: ServerContext): FastifyPluginAsyncJsonSchemaToTs
     ...existing,
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
     schema: { ...existing.schema, body: S.ExistingEmailsRequest, response: { 200: arrayOf(S.ExistingEmail), ...problems } },
-  }, async (req) => serviceFor(ctx, req).existingEmails(req.body.emails));
+  }, async (req) => run(ctx, serviceFor(ctx, req).existingEmails(req.body.emails)));
 
   const show = doc('users:read', 'users', 'Show a user', 'Profile, lock state and current TAC (never its code).');
   app.get('/v1/users/:ref', {
     ...show,
     schema: { ...show.schema, params: S.RefParams, response: { 200: S.UserDetails, ...problems } },
-  }, async (req) => serviceFor(ctx, req).showUser(req.params.ref));
+  }, async (req) => run(ctx, serviceFor(ctx, req).showUser(req.params.ref)));
 
   const unlock = doc('users:unlock', 'users', 'Clear a user\'s failed attempts and lockout');
   app.post('/v1/users/:ref/unlock', {

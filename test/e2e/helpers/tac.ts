@@ -20,6 +20,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { createTestDatabase, pgAdminUrl } from '../../pg/db.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const TAC_BIN = join(REPO_ROOT, 'bin', 'tac');
@@ -344,45 +345,70 @@ export async function createAgent(env: Env, name: string, role: Role): Promise<A
  */
 export const E2E_SERVE_FLAGS = ['--token-rate-limit', '1000000'];
 
-export const remoteBackend: BackendVariant = {
-  name: 'remote',
-  async start(root) {
-    const server = localDirs(join(root, 'server'));
-    const client = localDirs(join(root, 'client'));
-    // The CLI under test knows no database: only the server's URL and an agent's credentials.
-    const { TAC_DB: _unused, ...bareClientEnv } = client.env;
-    void _unused;
-    // The first agent creates the database (migrations, key); the others can then go in parallel.
-    const admin = await createAgent(server.env, 'e2e-admin', 'admin');
-    const others = await Promise.all((['helpdesk', 'provisioner', 'app'] as const).map((role) => createAgent(server.env, `e2e-${role}`, role)));
-    const agents = Object.fromEntries([admin, ...others].map((a) => [a.role, a])) as Record<Role, AgentCreds>;
-    const serve = await startServe(['--port', '0', '--db', server.db, ...E2E_SERVE_FLAGS], server.env);
-    const envFor = (role: Role) => ({ TAC_SERVER: serve.url, TAC_CLIENT_ID: agents[role].clientId, TAC_CLIENT_SECRET: agents[role].clientSecret });
-    const clientEnv = { ...bareClientEnv, ...envFor('admin') };
-    return {
-      clientEnv,
-      adminEnv: clientEnv,
-      actor: `agent:${admin.name}`,
-      // The server's database, WAL and key, and every file the client may have written.
-      secretRoots: [server.home, server.data, server.config, client.home, client.data, client.config],
-      remote: {
-        server: serve, url: serve.url, agents, serverEnv: server.env, db: server.db,
-        clientConfigDir: join(client.config, 'tac'), bareClientEnv, envFor,
-      },
-      async stop() {
-        const { code, signal } = await serve.stop('SIGTERM');
-        if (code !== 0) throw new Error(`tac serve exited with ${code ?? signal} on SIGTERM (expected 0)\n--- stderr ---\n${serve.stderr()}`);
-      },
-    };
-  },
-};
+/**
+ * `tac serve` on a database: the remote variant's SQLite file in the server's data dir, or the
+ * postgres variant's database on the test cluster (test/pg/cluster.ts).
+ */
+function servedBackend(name: string, database: (sqlitePath: string) => Promise<string>): BackendVariant {
+  return {
+    name,
+    async start(root) {
+      const server = localDirs(join(root, 'server'));
+      server.env.TAC_DB = await database(server.db);
+      return startServed(server, localDirs(join(root, 'client')));
+    },
+  };
+}
 
-/** Registered variants, all run by default. */
-export const BACKENDS: BackendVariant[] = [localBackend, remoteBackend];
+export const remoteBackend = servedBackend('remote', async (sqlitePath) => sqlitePath);
 
-function selectedBackends(only?: string[]): BackendVariant[] {
+/**
+ * `tac serve` on a PostgreSQL database of its own (the agents created with `tac agents create
+ * --db postgres://…`): a third backend for the suites that opt in (describeBackends' `postgres`).
+ */
+export const postgresBackend = servedBackend('postgres', () => createTestDatabase('e2e'));
+
+async function startServed(server: ReturnType<typeof localDirs>, client: ReturnType<typeof localDirs>): Promise<BackendInstance> {
+  // The CLI under test knows no database: only the server's URL and an agent's credentials.
+  const { TAC_DB: _unused, ...bareClientEnv } = client.env;
+  void _unused;
+  // The first agent creates the database (migrations, key); the others can then go in parallel.
+  const admin = await createAgent(server.env, 'e2e-admin', 'admin');
+  const others = await Promise.all((['helpdesk', 'provisioner', 'app'] as const).map((role) => createAgent(server.env, `e2e-${role}`, role)));
+  const agents = Object.fromEntries([admin, ...others].map((a) => [a.role, a])) as Record<Role, AgentCreds>;
+  const serve = await startServe(['--port', '0', '--db', server.env.TAC_DB, ...E2E_SERVE_FLAGS], server.env);
+  const envFor = (role: Role) => ({ TAC_SERVER: serve.url, TAC_CLIENT_ID: agents[role].clientId, TAC_CLIENT_SECRET: agents[role].clientSecret });
+  const clientEnv = { ...bareClientEnv, ...envFor('admin') };
+  return {
+    clientEnv,
+    adminEnv: clientEnv,
+    actor: `agent:${admin.name}`,
+    // The server's database, WAL and key, and every file the client may have written.
+    secretRoots: [server.home, server.data, server.config, client.home, client.data, client.config],
+    remote: {
+      server: serve, url: serve.url, agents, serverEnv: server.env, db: server.env.TAC_DB,
+      clientConfigDir: join(client.config, 'tac'), bareClientEnv, envFor,
+    },
+    async stop() {
+      const { code, signal } = await serve.stop('SIGTERM');
+      if (code !== 0) throw new Error(`tac serve exited with ${code ?? signal} on SIGTERM (expected 0)\n--- stderr ---\n${serve.stderr()}`);
+    },
+  };
+}
+
+/**
+ * Registered variants: local and remote run by default; postgres for the suites that ask for it
+ * (describeBackends' `postgres` option; TAC_E2E_BACKENDS=postgres selects it for every suite) and
+ * only where the test cluster runs (without PostgreSQL, test/pg/cluster.ts fails CI instead).
+ */
+export const BACKENDS: BackendVariant[] = [localBackend, remoteBackend, postgresBackend];
+
+function selectedBackends(only?: string[], postgres = false): BackendVariant[] {
   const wanted = process.env.TAC_E2E_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
-  return BACKENDS.filter((b) => (!wanted || wanted.includes(b.name)) && (!only || only.includes(b.name)));
+  return BACKENDS.filter((b) => {
+    if (b.name === 'postgres' && (!pgAdminUrl() || (!postgres && !wanted?.includes('postgres')))) return false;
+    return (!wanted || wanted.includes(b.name)) && (!only || only.includes(b.name));
+  });
 }
 
 // ---- the environment a test sees ------------------------------------------------------------------
@@ -619,15 +645,15 @@ export class TacEnv {
  * Declares `name` once per backend variant. `fn` gets a TacEnv started in beforeAll and shared by
  * the tests of the block (use `env.isolated()` inside a test when it needs a clean slate).
  */
-export function describeBackends(name: string, fn: (env: TacEnv) => void, opts: { only?: string[] } = {}): void {
-  const variants = selectedBackends(opts.only);
+export function describeBackends(name: string, fn: (env: TacEnv) => void, opts: { only?: string[]; postgres?: boolean } = {}): void {
+  const variants = selectedBackends(opts.only, opts.postgres);
   if (!variants.length) {
     describe.skip(`${name} (no selected backend)`, () => {});
     return;
   }
   for (const variant of variants) {
     // A remote environment starts a server (and env.isolated() another one): allow for it.
-    const timeout = variant.name === 'remote' ? 60_000 : undefined;
+    const timeout = variant.name === 'local' ? undefined : 60_000;
     describe(`${name} [${variant.name}]`, { timeout }, () => {
       const env = new TacEnv(variant, name);
       beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { DEFAULT_TIMEOUTS, TIMEOUT_RANGE_MS } from '../../../server/connections.js';
 import { parseTrustProxy } from '../../../server/proxy.js';
 import { keyFilePath } from '../../../store/paths.js';
+import { displayDb } from '../../../store/postgres/pg.js';
 import { usageError } from '../../errors.js';
 import { optInt, optString, optTimeout } from '../../parse.js';
 import type { Handler } from '../../spec.js';
@@ -30,11 +31,12 @@ export const run: Handler = async (ctx, { opts }) => {
       headersMs: timeout('headersTimeout', '--headers-timeout') ?? DEFAULT_TIMEOUTS.headersMs,
       keepAliveMs: timeout('keepAliveTimeout', '--keep-alive-timeout') ?? DEFAULT_TIMEOUTS.keepAliveMs,
     },
+    poolSize: optInt(opts, 'poolSize', '--pool-size', 1, 1000),
     maxConnectionsPerAddress: optInt(opts, 'maxConnectionsPerAddress', '--max-connections-per-address', 1, 1_000_000),
     stderr: ctx.io.stderr,
     handleSignals: true,
   });
-  if (ctx.globals.json) ctx.json({ url: server.url, db: target.dbPath });
+  if (ctx.globals.json) ctx.json({ url: server.url, db: displayDb(target.dbPath) });
   else ctx.print(`${server.url}\n`);
   await new Promise<void>(() => undefined); // runs until a signal ends the process
 };

@@ -22,11 +22,13 @@ export const serve: CommandSpec = {
       description: 'open connections allowed from one address (default 100); more are closed at once. Behind a proxy, the proxy is that address',
       kind: 'number',
     },
+    { flags: '--pool-size <n>', description: 'PostgreSQL connections to keep open, when --db is a postgres:// URL (default 10)', kind: 'number' },
   ],
   examples: [
     { command: 'tac serve', description: 'serve the default database on http://127.0.0.1:8787' },
     { command: 'tac serve --db /srv/tac/tac.db --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem', description: 'HTTPS for a whole help desk' },
     { command: 'tac serve --db /srv/tac/tac.db --trust-proxy 127.0.0.1', description: 'behind a TLS proxy on this machine: limits apply per client address' },
+    { command: 'tac serve --db postgres://tac@db.example.com/tac --host 0.0.0.0', description: 'one of several replicas on a shared PostgreSQL database' },
   ],
   load: () => import('./run.js'),
 };

@@ -1,3 +1,4 @@
+import { displayDb } from '../../../store/postgres/pg.js';
 import { keyFilePath } from '../../../store/paths.js';
 import { connect, credentials, localActor } from '../../backend-factory.js';
 import type { Handler } from '../../spec.js';
@@ -15,7 +16,7 @@ function describeSource(source: RemoteCredentials['source'], auth: AuthMethod): 
 export const run: Handler = async (ctx) => {
   const target = resolveTarget(ctx.globals, ctx.env);
   if (target.kind === 'local') {
-    const info = { backend: 'local', profile: target.profile ?? null, database: target.dbPath, keyFile: keyFilePath(ctx.env), actor: localActor(ctx.env), role: 'local (full access)' };
+    const info = { backend: 'local', profile: target.profile ?? null, database: displayDb(target.dbPath), keyFile: keyFilePath(ctx.env), actor: localActor(ctx.env), role: 'local (full access)' };
     if (ctx.globals.json) return ctx.json(info);
     return ctx.record([['backend', 'local database'], ['profile', info.profile], ['database', info.database], ['key file', info.keyFile], ['actor', info.actor], ['access', 'full (local)']]);
   }

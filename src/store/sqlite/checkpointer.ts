@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { sqliteAddonPath } from './sqlite-addon.js';
-import type { SqliteStore } from './sqlite-store.js';
+import { sqliteAddonPath } from './addon.js';
+import type { SqliteStore } from './store.js';
 
 /** How often the background connection looks for new commits to checkpoint. */
 const INTERVAL_MS = 50;

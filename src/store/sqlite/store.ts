@@ -1,15 +1,16 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { TacError } from '../core/errors.js';
-import type { Policy } from '../core/policy.js';
-import type { Store } from '../core/store.js';
-import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../core/types.js';
-import type { MigrationContext } from './migrate-phones.js';
-import { MIGRATIONS } from './migrations.js';
-import { sqliteAddonPath } from './sqlite-addon.js';
+import { TacError } from '../../core/errors.js';
+import { runSync, type Flow } from '../../core/flow.js';
+import type { Policy } from '../../core/policy.js';
+import type { Store } from '../../core/store.js';
+import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
+import type { MigrationContext } from '../migrate-phones.js';
+import { AUDIT_COLUMNS, BOOLEAN_KEYS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
+import { MIGRATIONS, newerSchema } from '../migrations.js';
+import { sqliteAddonPath } from './addon.js';
 
-type Row = Record<string, unknown>;
 
 /** How one function of a group commit ended (see SqliteStore.transactionBatch). */
 export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -22,19 +23,6 @@ const BUSY_TIMEOUT_MS = 15_000;
 /** WAL pages between automatic checkpoints during bulk writes (the default is 1,000 pages of 4 KiB). */
 const BULK_CHECKPOINT_PAGES = 10_000;
 
-const USER_COLUMNS: Record<keyof User, string> = {
-  id: 'id', username: 'username', email: 'email', phone: 'phone', name: 'name', guest: 'guest', disabled: 'disabled',
-  failedAttempts: 'failed_attempts', consecutiveFailures: 'consecutive_failures', lockedUntil: 'locked_until', createdAt: 'created_at', updatedAt: 'updated_at',
-};
-const TAC_COLUMNS: Record<keyof TacRecord, string> = {
-  id: 'id', userId: 'user_id', codeHash: 'code_hash', caseSensitive: 'case_sensitive', createdAt: 'created_at',
-  startsAt: 'starts_at', expiresAt: 'expires_at', oneTime: 'one_time', useCount: 'use_count', lastUsedAt: 'last_used_at',
-  revokedAt: 'revoked_at', revokedReason: 'revoked_reason', reason: 'reason', createdBy: 'created_by',
-};
-const BOOLEAN_KEYS = new Set(['guest', 'disabled', 'caseSensitive', 'oneTime']);
-const AUDIT_COLUMNS: Record<keyof NewAuditEvent, string> = {
-  at: 'at', actor: 'actor', action: 'action', userId: 'user_id', tacId: 'tac_id', outcome: 'outcome', reason: 'reason', details: 'details',
-};
 /** Rows per multi-row INSERT: 64 × 14 columns stays far below SQLite's limit of bound parameters. */
 const ROWS_PER_INSERT = 64;
 
@@ -70,7 +58,7 @@ function migrate(db: Database.Database, ctx: MigrationContext): void {
     // Re-read inside the write lock: another process may have migrated meanwhile.
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) {
-      throw new TacError('internal', `the database schema (version ${version}) is newer than this tac understands; upgrade tac`);
+      throw new TacError('internal', newerSchema(version, MIGRATIONS.length));
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       const m = MIGRATIONS[v]!;
@@ -85,13 +73,6 @@ function toRow(columns: Record<string, string>, obj: Row): Row {
   const row: Row = {};
   for (const k in obj) row[columns[k]!] = BOOLEAN_KEYS.has(k) ? (obj[k] ? 1 : 0) : obj[k];
   return row;
-}
-
-function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | undefined {
-  if (!row) return undefined;
-  const out: Row = {};
-  for (const [k, col] of Object.entries(columns)) out[k] = BOOLEAN_KEYS.has(k) ? row[col] === 1 : row[col];
-  return out as T;
 }
 
 export class SqliteStore implements Store {
@@ -110,7 +91,13 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  transaction<T>(fn: () => T): T {
+  /** Store.transaction: the flow runs to its end inside one IMMEDIATE transaction (it never waits: see flow.ts). */
+  transaction<T>(fn: () => Flow<T>): T {
+    return this.atomic(() => runSync(fn()));
+  }
+
+  /** Runs a plain function in one IMMEDIATE transaction (or inside the current one). */
+  atomic<T>(fn: () => T): T {
     // IMMEDIATE takes the write lock up front, so read-then-write can never deadlock into SQLITE_BUSY.
     if (this.db.inTransaction) return fn();
     this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
@@ -269,6 +256,13 @@ export class SqliteStore implements Store {
       ? this.stmt('SELECT * FROM tacs ORDER BY rowid DESC').iterate()
       : this.stmt('SELECT * FROM tacs WHERE user_id = ? ORDER BY rowid DESC').all(filter.userId);
     for (const r of rows) yield fromRow<TacRecord>(TAC_COLUMNS, r as Row)!;
+  }
+
+  tacPage(size: number, after?: number): { tacs: TacRecord[]; next?: number } {
+    const rows = this.stmt('SELECT rowid AS pos_, * FROM tacs WHERE @after IS NULL OR rowid < @after ORDER BY rowid DESC LIMIT @size')
+      .all({ after: after ?? null, size }) as Row[];
+    const tacs = rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+    return rows.length < size ? { tacs } : { tacs, next: rows[rows.length - 1]!.pos_ as number };
   }
 
   purgeCandidates(cutoff: string): TacRecord[] {

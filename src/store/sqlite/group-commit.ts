@@ -1,8 +1,8 @@
-import type { BatchOutcome } from './sqlite-store.js';
+import type { BatchOutcome } from './store.js';
 
 /** What GroupCommit needs from the store (SqliteStore). */
 export interface BatchingStore {
-  transaction<T>(fn: () => T): T;
+  atomic<T>(fn: () => T): T;
   transactionBatch(fns: readonly (() => unknown)[]): BatchOutcome[];
 }
 
@@ -59,7 +59,7 @@ export class GroupCommit {
       const job = jobs[0]!;
       let value: unknown;
       try {
-        value = this.store.transaction(job.fn);
+        value = this.store.atomic(job.fn);
       } catch (e) {
         job.reject(e);
         return;

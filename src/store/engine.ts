@@ -1,0 +1,23 @@
+import type { Flow, MaybePromise } from '../core/flow.js';
+import type { Store } from '../core/store.js';
+import type { AgentsStore } from './agents-store.js';
+
+/**
+ * One open database: the TAC store and the agents store on it, and how flows run there. SQLite
+ * runs a flow at once (runSync), PostgreSQL awaits it (runAsync): see core/flow.ts.
+ */
+export interface Engine {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly store: Store;
+  readonly agents: AgentsStore;
+  run<T>(flow: Flow<T>): MaybePromise<T>;
+  /**
+   * Changes whenever another connection has committed (SQLite's PRAGMA data_version), so a cache
+   * of this process may be kept until then; absent where no such signal exists (PostgreSQL), and
+   * then nothing that a revocation elsewhere must end is cached.
+   */
+  dataVersion?(): number;
+  /** A trivial query: throws when the database cannot answer (the health check). */
+  ping(): MaybePromise<void>;
+  close(): Promise<void>;
+}

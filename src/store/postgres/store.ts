@@ -1,0 +1,267 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { TacError } from '../../core/errors.js';
+import { runAsync, type Flow } from '../../core/flow.js';
+import type { Policy } from '../../core/policy.js';
+import type { Store } from '../../core/store.js';
+import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
+import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
+import type { PgClient, PgPool, Queryable } from './pg.js';
+
+/** Attempts of a transaction that PostgreSQL aborted for a deadlock or a serialization failure. */
+const MAX_ATTEMPTS = 5;
+const RETRYABLE = new Set(['40001', '40P01']);
+/** pg_advisory_xact_lock key serializing policy changes (the policy row may not exist yet). */
+const POLICY_LOCK = 0x74616302;
+/** pg_advisory_xact_lock key serializing first writes of meta values (the key's fingerprint). */
+const META_LOCK = 0x74616303;
+/** Rows per multi-row INSERT: 1,000 × 14 columns stays below PostgreSQL's 65,535 parameters. */
+const ROWS_PER_INSERT = 1000;
+
+const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, (_, i) => `$${from + i + 1}`).join(', ')})`;
+
+/**
+ * The Store on PostgreSQL. Every method returns a promise; the core awaits it through its flows.
+ *
+ * Transactions: READ COMMITTED, and the rows a rule depends on are locked as the rule reads them:
+ * inside a transaction, reading a user (getUser, findUser) takes `FOR UPDATE` on the user's row,
+ * and reading a TAC locks the TAC and its user. Every rule that must see its user's state
+ * unchanged until it commits (verify: one use of a one-time code, exact failure counts; issue:
+ * one live TAC; disable, delete, unlock, revoke) reads that user first, so concurrent requests for
+ * one user — on any replica — run one after another, and requests for different users in parallel.
+ * Chosen over SERIALIZABLE: the hot case (many verifies of one user at once) would abort and retry
+ * all but one transaction each round, while a row lock simply queues them. Creating users relies
+ * on the unique indexes (a concurrent duplicate fails as a conflict); policy changes take an
+ * advisory lock. Deadlocks (40P01) and serialization failures (40001) are retried, bounded.
+ *
+ * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
+ * free of connections, and every query made while a transaction's flow runs is on its client.
+ */
+export class PgStore implements Store {
+  private readonly tx = new AsyncLocalStorage<PgClient>();
+
+  constructor(readonly pool: PgPool) {}
+
+  /** The current transaction's client, or the pool (each query on its own). */
+  private db(): Queryable {
+    return this.tx.getStore() ?? this.pool;
+  }
+
+  /** A query on the current transaction's client (or the pool); a unique violation becomes a conflict. */
+  async query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.rows(sql, params);
+  }
+
+  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    try {
+      return (await this.db().query(sql, params)).rows as Row[];
+    } catch (e) {
+      throw conflictOr(e);
+    }
+  }
+
+  private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
+    return (await this.rows(sql, params))[0];
+  }
+
+  private get lock(): string {
+    return this.tx.getStore() ? ' FOR UPDATE' : '';
+  }
+
+  async transaction<T>(fn: () => Flow<T>): Promise<T> {
+    if (this.tx.getStore()) return runAsync(fn());
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const value = await this.tx.run(client, () => runAsync(fn()));
+        await client.query('COMMIT');
+        return value;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        const code = (e as { code?: string }).code;
+        // A new flow each time: the core's flows act only on the store (see core/service/core.ts).
+        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        throw conflictOr(e);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async getMeta(key: string, opts?: { forUpdate?: boolean }): Promise<string | undefined> {
+    // The row may not exist yet (nothing to lock): an advisory lock serializes whoever may set it.
+    if (opts?.forUpdate && this.tx.getStore()) await this.rows('SELECT pg_advisory_xact_lock($1)', [META_LOCK]);
+    return (await this.one('SELECT value FROM meta WHERE key = $1', [key]))?.value as string | undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.rows('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  // ---- users
+
+  async insertUser(u: User): Promise<void> {
+    await this.insert('users', USER_COLUMNS, [u as unknown as Row]);
+  }
+
+  async updateUser(id: string, patch: Partial<Omit<User, 'id'>>): Promise<void> {
+    await this.update('users', USER_COLUMNS, id, patch as Row);
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    await this.rows('DELETE FROM users WHERE id = $1', [id]);
+  }
+
+  async getUser(id: string): Promise<User | undefined> {
+    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE id = $1${this.lock}`, [id]));
+  }
+
+  async findUser(field: 'username' | 'email' | 'phone', value: string): Promise<User | undefined> {
+    const where = field === 'phone' ? 'phone = $1' : `lower(${field}) = lower($1)`;
+    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${where}${this.lock}`, [value]));
+  }
+
+  async searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): Promise<User[]> {
+    const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.rows(
+      `SELECT * FROM users
+       WHERE (username ILIKE $1 OR email ILIKE $1 OR name ILIKE $1 OR phone ILIKE $1) AND (NOT $2 OR guest)
+       ORDER BY lower(username) LIMIT $3`,
+      [like, opts.guestsOnly, opts.limit],
+    );
+    return rows.map((r) => fromRow<User>(USER_COLUMNS, r)!);
+  }
+
+  // ---- TACs
+
+  async insertTac(t: TacRecord): Promise<void> {
+    await this.insert('tacs', TAC_COLUMNS, [t as unknown as Row]);
+  }
+
+  async updateTac(id: string, patch: Partial<TacRecord>): Promise<void> {
+    await this.update('tacs', TAC_COLUMNS, id, patch as Row);
+  }
+
+  async getTac(id: string): Promise<TacRecord | undefined> {
+    // In a transaction the TAC's user is locked too: a revoke and a verify of it run one after the other.
+    const sql = this.tx.getStore()
+      ? 'SELECT t.* FROM tacs t JOIN users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE'
+      : 'SELECT * FROM tacs WHERE id = $1';
+    return fromRow<TacRecord>(TAC_COLUMNS, await this.one(sql, [id]));
+  }
+
+  async iterateTacs(filter: { userId?: string }): Promise<Iterable<TacRecord>> {
+    const rows = filter.userId === undefined
+      ? await this.rows('SELECT * FROM tacs ORDER BY seq DESC')
+      : await this.rows('SELECT * FROM tacs WHERE user_id = $1 ORDER BY seq DESC', [filter.userId]);
+    return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+  }
+
+  async tacPage(size: number, after?: number): Promise<{ tacs: TacRecord[]; next?: number }> {
+    const rows = await this.rows('SELECT * FROM tacs WHERE $1::bigint IS NULL OR seq < $1 ORDER BY seq DESC LIMIT $2', [after ?? null, size]);
+    const tacs = rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+    return rows.length < size ? { tacs } : { tacs, next: Number(rows[rows.length - 1]!.seq) };
+  }
+
+  async purgeCandidates(cutoff: string): Promise<TacRecord[]> {
+    const rows = await this.rows(
+      `SELECT * FROM tacs WHERE revoked_at <= $1 OR expires_at <= $1 OR (one_time AND use_count > 0 AND last_used_at <= $1)`,
+      [cutoff],
+    );
+    return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
+  }
+
+  async deleteTacs(ids: string[]): Promise<void> {
+    await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[])', [ids]);
+  }
+
+  // ---- policy
+
+  async getPolicy(opts?: { forUpdate?: boolean }): Promise<Policy | undefined> {
+    if (opts?.forUpdate && this.tx.getStore()) await this.rows('SELECT pg_advisory_xact_lock($1)', [POLICY_LOCK]);
+    const row = await this.one('SELECT json FROM policy WHERE id = 1');
+    return row ? (JSON.parse(row.json as string) as Policy) : undefined;
+  }
+
+  async savePolicy(p: Policy): Promise<void> {
+    await this.rows('INSERT INTO policy (id, json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET json = excluded.json', [JSON.stringify(p)]);
+  }
+
+  // ---- audit
+
+  async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
+    const row = await this.one(
+      `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details)],
+    );
+    return { ...e, id: Number(row!.id) };
+  }
+
+  async queryAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    const rows = await this.rows(
+      `SELECT * FROM audit
+       WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR at >= $3)
+       ORDER BY id DESC LIMIT $4`,
+      [query.userId ?? null, query.action ?? null, query.since ?? null, query.limit],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id), at: r.at as string, actor: r.actor as string, action: r.action as AuditEvent['action'],
+      userId: (r.user_id as string) ?? null, tacId: (r.tac_id as string) ?? null, outcome: r.outcome as AuditEvent['outcome'],
+      reason: (r.reason as string) ?? null, details: JSON.parse(r.details as string) as Record<string, unknown>,
+    }));
+  }
+
+  // ---- imports
+
+  async usersByEmail(emails: readonly string[]): Promise<Map<string, User>> {
+    const rows = await this.rows('SELECT k, u.* FROM unnest($1::text[]) AS k JOIN users u ON lower(u.email) = lower(k)', [emails]);
+    return new Map(rows.map((r) => [r.k as string, fromRow<User>(USER_COLUMNS, r)!]));
+  }
+
+  async anyTaken(usernames: readonly string[], phones: readonly string[]): Promise<boolean> {
+    const row = await this.one(
+      `SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = ANY (SELECT lower(x) FROM unnest($1::text[]) AS x))
+           OR EXISTS (SELECT 1 FROM users WHERE phone = ANY ($2::text[])) AS taken`,
+      [usernames, phones],
+    );
+    return row?.taken === true;
+  }
+
+  async insertMany({ users, tacs, audit }: { users: readonly User[]; tacs: readonly TacRecord[]; audit: readonly NewAuditEvent[] }): Promise<void> {
+    await this.insert('users', USER_COLUMNS, users as unknown as readonly Row[]);
+    await this.insert('tacs', TAC_COLUMNS, tacs as unknown as readonly Row[]);
+    await this.insert('audit', AUDIT_COLUMNS, audit.map((e) => ({ ...e, details: JSON.stringify(e.details) })));
+  }
+
+  // ---- helpers
+
+  /** Multi-row INSERTs of up to ROWS_PER_INSERT rows each (booleans stay booleans here). */
+  private async insert(table: string, columns: Record<string, string>, rows: readonly Row[]): Promise<void> {
+    const keys = Object.keys(columns);
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const batch = rows.slice(start, start + ROWS_PER_INSERT);
+      const params = batch.flatMap((row) => keys.map((k) => row[k] ?? null));
+      const values = batch.map((_, i) => placeholders(i * keys.length, keys.length)).join(', ');
+      await this.rows(`INSERT INTO ${table} (${Object.values(columns).join(', ')}) VALUES ${values}`, params);
+    }
+  }
+
+  private async update(table: string, columns: Record<string, string>, id: string, patch: Row): Promise<void> {
+    const keys = Object.keys(patch);
+    if (!keys.length) return;
+    const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
+    await this.rows(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
+  }
+}
+
+/** A unique index refusing a concurrent duplicate (23505) is a conflict, as the core reports one. */
+function conflictOr(e: unknown): unknown {
+  const err = e as { code?: string; constraint?: string };
+  if (err?.code !== '23505') return e;
+  const what = err.constraint?.replace(/^(users|agents)_/, '') ?? 'a unique value';
+  return new TacError('conflict', `${what}: already used (a concurrent change took it first)`, { cause: e });
+}
