@@ -1,9 +1,10 @@
 import { TacError } from '../core/errors.js';
-import { parseJson, type HttpResponse, type HttpTransport, type Method } from './remote-http.js';
+import type { ProviderOptions } from './providers.js';
+import { HttpTransport, parseJson, parseServerUrl, type HttpResponse, type Method, type RateLimitRetry } from './remote-http.js';
 import type { TokenSource } from './token-source.js';
 
 /*
- * What every provider's JSON call does the same way, kept here once: send with a bearer token and,
+ * What every provider's transport and JSON call do the same way, kept here once: send with a bearer token and,
  * when the provider refuses the token (401: nothing was done), drop it and try once more with a new
  * one; then read a 2xx answer's JSON. Error bodies differ per provider and stay in each api.ts.
  */
@@ -28,4 +29,18 @@ export function successJson<T>(res: HttpResponse, provider: string, what: string
   const json = parseJson(res);
   if (json === undefined) throw new TacError('internal', `${provider} answered ${what} with something other than JSON (HTTP ${res.status})`);
   return json as T;
+}
+
+/**
+ * The transport every provider talks through: its server and its token endpoint (which may be
+ * another host: a regional tenant, a sovereign cloud) under the same loopback rule, and 429s waited
+ * out at most 3 times, 30 s each. `waitMs` reads a provider's own rate-limit headers.
+ */
+export function providerTransport(provider: string, opts: ProviderOptions, waitMs?: RateLimitRetry['waitMs']): HttpTransport {
+  const base = parseServerUrl(opts.serverUrl, opts.insecure);
+  parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
+  return new HttpTransport(base, {
+    timeouts: opts.timeouts, service: provider,
+    rateLimit: { retries: 3, maxWaitMs: 30_000, onWait: opts.onRateLimitWait, ...(waitMs ? { waitMs } : {}) },
+  });
 }

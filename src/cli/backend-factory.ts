@@ -8,7 +8,7 @@ import { localActor } from '../store/local-actor.js';
 import { dataDir, keyFilePath } from '../store/paths.js';
 import { join } from 'node:path';
 import type { CommandContext } from './context.js';
-import { resolveTarget, type Target } from './target.js';
+import { ENV_CREDENTIAL, resolveTarget, type Target } from './target.js';
 import type { RemoteCredentials } from './remote-credentials.js';
 
 export { localActor };
@@ -32,12 +32,10 @@ export async function credentials(ctx: CommandContext, target: RemoteTarget) {
   const creds = await remoteCredentials(ctx, target);
   if (!creds) {
     const provider = target.provider === 'tac' ? '' : ` --provider ${target.provider}`;
-    throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login${provider} --server ${target.server} (or set ${ENV_HINT[target.auth]})`);
+    throw new TacError('unauthenticated', `not logged in to ${target.server}: run tac login${provider} --server ${target.server} (or set ${target.auth === 'api_token' ? '' : 'TAC_CLIENT_ID and '}${ENV_CREDENTIAL[target.auth]})`);
   }
   return creds;
 }
-
-const ENV_HINT = { client_secret: 'TAC_CLIENT_ID and TAC_CLIENT_SECRET', api_token: 'TAC_API_TOKEN', private_key: 'TAC_CLIENT_ID and TAC_PRIVATE_KEY_FILE' } as const;
 
 /** tac serve only: agents and the audit export are its own. */
 export async function openRemote(ctx: CommandContext, target: RemoteTarget): Promise<RemoteBackend> {

@@ -1,9 +1,9 @@
 import { TacError, type ErrorCode } from '../../core/errors.js';
 import { credentialClientId, type ProviderOptions } from '../providers.js';
-import { HttpTransport, parseJson, parseServerUrl, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
+import { parseJson, type HttpTransport, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
 import { MemoryTokenCache, type CachedToken } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
-import { isSuccess, sendWithBearer, successJson } from '../provider-call.js';
+import { isSuccess, providerTransport, sendWithBearer, successJson } from '../provider-call.js';
 import { tokenError, tokenForm, tokenRoles } from './token.js';
 
 /*
@@ -37,12 +37,7 @@ export class EntraApi {
   private readonly now: () => number;
 
   constructor(private readonly opts: ProviderOptions) {
-    const base = parseServerUrl(opts.serverUrl, opts.insecure);
-    // A sovereign cloud's login host, or a test's: the same loopback rule.
-    parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
-    this.http = new HttpTransport(base, {
-      timeouts: opts.timeouts, service: PROVIDER, rateLimit: { retries: 3, maxWaitMs: 30_000, onWait: opts.onRateLimitWait },
-    });
+    this.http = providerTransport(PROVIDER, opts);
     this.location = this.http.location;
     this.now = opts.now ?? Date.now;
     this.tokens = new TokenSource(opts.tokenCache ?? new MemoryTokenCache(), `${PROVIDER}|${opts.tokenUrl}|${this.clientId}`, () => this.fetchToken(), this.now);

@@ -1,9 +1,9 @@
 import { TacError } from '../../core/errors.js';
 import { clientSecretOf, type ProviderOptions } from '../providers.js';
-import { HttpTransport, parseJson, parseServerUrl, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
+import { parseJson, type HttpTransport, retryAfterMs, type HttpResponse, type Method } from '../remote-http.js';
 import { MemoryTokenCache, type CachedToken } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
-import { isSuccess, sendWithBearer, successJson } from '../provider-call.js';
+import { isSuccess, providerTransport, sendWithBearer, successJson } from '../provider-call.js';
 
 /*
  * Transmit Security Mosaic over HTTP: a client-credentials token and JSON calls under {server}/cis/.
@@ -33,12 +33,7 @@ export class MosaicApi {
 
   constructor(private readonly opts: ProviderOptions) {
     this.client = clientSecretOf(PROVIDER, opts.credential);
-    const base = parseServerUrl(opts.serverUrl, opts.insecure);
-    // The token URL may be another host (a regional tenant); it obeys the same loopback rule.
-    parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
-    this.http = new HttpTransport(base, {
-      timeouts: opts.timeouts, service: PROVIDER, rateLimit: { retries: 3, maxWaitMs: 30_000, onWait: opts.onRateLimitWait },
-    });
+    this.http = providerTransport(PROVIDER, opts);
     this.location = this.http.location;
     this.now = opts.now ?? Date.now;
     this.tokens = new TokenSource(opts.tokenCache ?? new MemoryTokenCache(), `${PROVIDER}|${opts.tokenUrl}|${this.client.clientId}`, () => this.fetchToken(), this.now);

@@ -1,11 +1,11 @@
 import { TacError } from '../../core/errors.js';
 import { signClientAssertion } from '../client-assertion.js';
 import type { ProviderOptions } from '../providers.js';
-import { HttpTransport, parseJson, parseServerUrl, type HttpResponse, type Method } from '../remote-http.js';
+import { parseJson, type HttpTransport, type HttpResponse, type Method } from '../remote-http.js';
 import { MemoryTokenCache, type CachedToken, type TokenCache } from '../token-cache.js';
 import { TokenSource } from '../token-source.js';
 import { DpopKey } from './dpop.js';
-import { isSuccess, successJson } from '../provider-call.js';
+import { isSuccess, providerTransport, successJson } from '../provider-call.js';
 import { apiError, header, PROVIDER, rateLimitWaitMs, tokenError, type CallOptions } from './errors.js';
 
 export type { CallOptions } from './errors.js';
@@ -39,12 +39,7 @@ export class OktaApi {
       throw new TacError('invalid_value', 'okta takes an API token (TAC_API_TOKEN, --api-token-stdin) or a service app\'s private key (TAC_CLIENT_ID + TAC_PRIVATE_KEY_FILE); it does not accept client secrets for management scopes');
     }
     this.credential = cred;
-    const base = parseServerUrl(opts.serverUrl, opts.insecure);
-    parseServerUrl(opts.tokenUrl, opts.insecure, '--token-url');
-    this.http = new HttpTransport(base, {
-      timeouts: opts.timeouts, service: PROVIDER,
-      rateLimit: { retries: 3, maxWaitMs: 30_000, onWait: opts.onRateLimitWait, waitMs: rateLimitWaitMs },
-    });
+    this.http = providerTransport(PROVIDER, opts, rateLimitWaitMs);
     this.location = this.http.location;
     this.now = opts.now ?? Date.now;
     if (cred.kind === 'private_key') {
