@@ -9,11 +9,9 @@
  * Without PostgreSQL the PostgreSQL tests are skipped on a developer's machine, but FAIL when
  * CI=true or TAC_REQUIRE_POSTGRES=1: CI can never silently skip them.
  */
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { pgBinDir, startPgCluster } from './cluster-lib.mjs';
+
+export { pgBinDir };
 
 export const PG_ADMIN_URL_KEY = 'pgAdminUrl';
 
@@ -22,24 +20,6 @@ declare module 'vitest' {
     /** postgresql:// URL of the test cluster's `postgres` database, or '' when there is none. */
     pgAdminUrl: string;
   }
-}
-
-/** The newest installed PostgreSQL's bin dir (initdb, pg_ctl, pg_dump), if any. */
-export function pgBinDir(root = '/usr/lib/postgresql'): string | undefined {
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  return versions.map((v) => join(root, v, 'bin')).find((d) => existsSync(join(d, 'initdb')));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export const postgresRequired = (env = process.env) => env.CI === 'true' || env.TAC_REQUIRE_POSTGRES === '1';
@@ -58,37 +38,7 @@ export async function startCluster(provide: Provide, where: { root?: string; env
     provide('pgAdminUrl', '');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'tac-pg-'));
-  const asRoot = userInfo().uid === 0;
-  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-  const run = (cmd: string, args: string[]) => execFileSync(asRoot ? 'runuser' : join(bin, cmd), asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args, { stdio: 'pipe', cwd: dir });
-  const data = join(dir, 'data');
-  const stop = () => {
-    try {
-      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  try {
-    const port = await freePort();
-    run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
-    // A test cluster: no durability needed, and few resources on a shared 2-core machine.
-    writeFileSync(join(data, 'postgresql.auto.conf'), [
-      `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`,
-      'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 64MB',
-    ].join('\n'), { flag: 'a' });
-    if (asRoot) execFileSync('chown', ['postgres:postgres', join(data, 'postgresql.auto.conf')]);
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
-    provide('pgAdminUrl', `postgresql://postgres@127.0.0.1:${port}/postgres`);
-  } catch (e) {
-    // Half started (initdb or pg_ctl failed): stop what runs, remove the dir, fail the run.
-    try {
-      stop();
-    } catch {
-      // nothing was running
-    }
-    throw e;
-  }
-  return stop;
+  const cluster = await startPgCluster({ bin });
+  provide('pgAdminUrl', cluster.url);
+  return cluster.stop;
 }
