@@ -93,6 +93,10 @@ export class RemoteBackend implements ConnectedBackend {
       const after = res.headers['retry-after'];
       return new TacError('rate_limited', `too many failed sign-ins to ${this.location}; retry in ${Array.isArray(after) ? after[0] : after ?? 'a few'} seconds`);
     }
+    // The server's database is away (a 503, not a refusal of these credentials): exit 7, as for any other request then.
+    if (res.status === 503 && json?.error === 'temporarily_unavailable') {
+      return new TacError('unavailable', `${this.location} cannot issue a token now${why}`);
+    }
     if (json?.error === 'invalid_client') {
       return new TacError('unauthenticated', `the server at ${this.location} rejected client ${this.opts.clientId}${why}; run tac login with a valid client id and secret`);
     }

@@ -18,6 +18,9 @@ export const ERROR_TABLE = {
   unsupported: { exit: 5, http: 501, title: 'Not offered by the provider' },
   verification_failed: { exit: 6, http: 200, title: 'Verification failed' },
   unreachable: { exit: 7, http: 502, title: 'Server unreachable' },
+  // The server's database does not answer (PostgreSQL down, restarting, out of connections): the
+  // request was not served, and may be sent again once it is back, as after `unreachable`.
+  unavailable: { exit: 7, http: 503, title: 'Database unavailable' },
   key_mismatch: { exit: 1, http: 500, title: 'Hashing key mismatch' },
   internal: { exit: 1, http: 500, title: 'Internal error' },
   interrupted: { exit: 130, http: 499, title: 'Interrupted' },

@@ -71,6 +71,12 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
     writes: writesFor(opts.backend),
   };
 
+  // One line when the database goes away and one when it is back, not one per failed request.
+  opts.backend.engine.onAvailabilityChange?.(({ available, reason }) => {
+    if (available) log.info('database available again');
+    else log.warn('database unavailable: answering 503 until it is back', { reason });
+  });
+
   const timeouts = timeoutOptions(opts.timeouts ?? DEFAULT_TIMEOUTS);
   const app = Fastify({
     logger: false,

@@ -33,7 +33,11 @@ export function problem(code: ErrorCode, detail: string, opts: { status?: number
   };
 }
 
+/** Retry-After on a 503 for an unavailable database: about how long a database restart takes. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, p: ProblemBody): FastifyReply {
+  if (p.code === 'unavailable') reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   // Our own serializer: the problem is plain data, and a schema mismatch must never turn it into a 500.
   return reply.status(p.status).type(PROBLEM_TYPE).serializer(JSON.stringify).send({ ...p, requestId: reply.request.id });
 }
@@ -83,7 +87,8 @@ export function toProblem(err: unknown): { problem: ProblemBody; internal: boole
     // key_mismatch/internal are the server's fault; their message is still safe (written for users).
     return {
       problem: problem(err.code, err.message, { field: err.field, details: err.details }),
-      internal: ERROR_TABLE[err.code].http >= 500,
+      // An unavailable database is expected now and then (a restart, a failover): a 503, not a bug.
+      internal: ERROR_TABLE[err.code].http >= 500 && err.code !== 'unavailable',
     };
   }
   const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string; type?: string };

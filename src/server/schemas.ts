@@ -330,5 +330,9 @@ export const Health = {
   type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', const: 'ok' } },
 } as const satisfies JSONSchema;
 
+export const Ready = {
+  type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', const: 'ready' } },
+} as const satisfies JSONSchema;
+
 export type NewUserBody = FromSchema<typeof NewUser>;
 export type GuestBody = FromSchema<typeof GuestRequest>;

@@ -1,6 +1,9 @@
 import type { Flow, MaybePromise } from '../core/flow.js';
 import type { Store } from '../core/store.js';
 import type { AgentsStore } from './agents-store.js';
+import type { AvailabilityListener } from './postgres/availability.js';
+
+export type { AvailabilityListener };
 
 /**
  * One open database: the TAC store and the agents store on it, and how flows run there. SQLite
@@ -17,7 +20,12 @@ export interface Engine {
    * then nothing that a revocation elsewhere must end is cached.
    */
   dataVersion?(): number;
-  /** A trivial query: throws when the database cannot answer (the health check). */
+  /** A trivial query: throws when the database cannot answer (the readiness check). */
   ping(): MaybePromise<void>;
+  /**
+   * Told when queries start failing because the database is unavailable, and when they succeed
+   * again (PostgreSQL; a SQLite file does not come and go).
+   */
+  onAvailabilityChange?(listener: AvailabilityListener): void;
   close(): Promise<void>;
 }

@@ -88,8 +88,8 @@ describe.skipIf(!pgAdminUrl())('local commands on PostgreSQL', () => {
     expect(bad.stderr).toContain('--pool-size');
     const serve = await startServe(['--port', '0', '--pool-size', '2'], { ...env, TAC_DB: url });
     try {
-      // Health checks query the database: 12 at once need connections, and get at most 2.
-      const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${serve.url}/healthz`).then((r) => r.status)));
+      // Readiness checks query the database: 12 at once need connections, and get at most 2.
+      const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${serve.url}/readyz`).then((r) => r.status)));
       expect(answers).toEqual(Array(12).fill(200));
       const c = new pg.Client({ connectionString: url });
       await c.connect();

@@ -221,9 +221,11 @@ describe('agents over HTTP', () => {
 });
 
 describe('system', () => {
-  it('answers /healthz without a token', async () => {
+  it('answers /healthz and /readyz without a token', async () => {
     const res = await h.app.inject({ url: '/healthz' });
     expect([res.statusCode, res.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await h.app.inject({ url: '/readyz' });
+    expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ready' }]);
   });
 
   it('logs one JSON line per request without codes, secrets or tokens', async () => {

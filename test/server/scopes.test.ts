@@ -28,7 +28,7 @@ describe('scopes per route and role', () => {
       if (r.url === '/v1/whoami') expect(access).toBe('authenticated');
       else expect(isScope(access), `${r.method} ${r.url}`).toBe(true);
     }
-    expect(h.routes.filter((r) => r.config?.access === 'public').map((r) => r.url).sort()).toEqual(['/healthz', '/oauth/token', '/openapi.json']);
+    expect(h.routes.filter((r) => r.config?.access === 'public').map((r) => r.url).sort()).toEqual(['/healthz', '/oauth/token', '/openapi.json', '/readyz']);
   });
 
   it('answers 401 problem+json with a Bearer challenge to every /v1 route without a token', async () => {
@@ -75,7 +75,7 @@ describe('scopes per route and role', () => {
       'POST /v1/purge': 'policy:write', 'POST /v1/guests': 'guests:write', 'POST /v1/guests/import': 'guests:write',
       'GET /v1/audit': 'audit:read', 'GET /v1/audit/export': 'audit:read',
       'GET /v1/agents': 'agents:write', 'POST /v1/agents': 'agents:write', 'DELETE /v1/agents/:clientId': 'agents:write',
-      'GET /v1/whoami': 'authenticated', 'GET /healthz': 'public', 'GET /openapi.json': 'public', 'POST /oauth/token': 'public',
+      'GET /v1/whoami': 'authenticated', 'GET /healthz': 'public', 'GET /readyz': 'public', 'GET /openapi.json': 'public', 'POST /oauth/token': 'public',
     });
   });
 });

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { REALM } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { FailureLimiter, type FailureLimit } from '../failure-limiter.js';
-import { toProblem } from '../problem.js';
+import { toProblem, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../problem.js';
 import * as S from '../schemas.js';
 
 /** Per client id and address: what a client with a wrong secret meets. */
@@ -13,7 +13,7 @@ export const DEFAULT_TOKEN_FAILURE_LIMIT: FailureLimit = { max: 10, windowMs: 15
 export const DEFAULT_TOKEN_ADDRESS_FAILURE_LIMIT: FailureLimit = { max: 30, windowMs: 15 * 60_000 };
 export const DEFAULT_TOKEN_REQUESTS_PER_MINUTE = 60;
 
-type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'server_error';
+type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'server_error' | 'temporarily_unavailable';
 
 /** RFC 6749 §5.2 error response. */
 function oauthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
@@ -70,6 +70,11 @@ export const oauthRoutes = (
       ctx.log.error('unhandled error', { reqId: req.id, route: '/oauth/token', error: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack });
       return oauthError(reply, 500, 'server_error', 'internal server error; see the server log for this request id');
     }
+    // The database is unavailable: RFC 6749's temporarily_unavailable (§4.1.2.1), with the 503 and
+    // Retry-After that sendProblem gives the other routes, never a 401 that blames the client.
+    if (p.code === 'unavailable') {
+      return oauthError(reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS)), 503, 'temporarily_unavailable', p.detail);
+    }
     // Retry-After is already set by the rate limiter.
     return oauthError(reply, p.status === 429 || p.status === 413 ? p.status : 400, 'invalid_request', p.detail);
   });
@@ -92,6 +97,7 @@ export const oauthRoutes = (
       response: {
         200: S.TokenResponse,
         '4xx': { description: 'RFC 6749 §5.2 error', content: { 'application/json': { schema: S.OAuthError } } },
+        503: { description: 'The database is unavailable (temporarily_unavailable, with Retry-After)', content: { 'application/json': { schema: S.OAuthError } } },
       },
     },
   }, async (req, reply) => {

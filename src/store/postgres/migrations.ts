@@ -1,10 +1,10 @@
 import { TacError } from '../../core/errors.js';
 import { planPhones, withRegion, type MigrationContext, type PhoneRow } from '../migrate-phones.js';
 import { MIGRATIONS, newerSchema } from '../migrations.js';
-import type { PgClient } from './pg.js';
+import type { PgSession } from './pg.js';
 
 /** SQL, or code for a migration that must look at each row. */
-type PgMigration = string | ((client: PgClient, ctx: MigrationContext) => Promise<void>);
+type PgMigration = string | ((client: PgSession, ctx: MigrationContext) => Promise<void>);
 
 /**
  * The same versioned migrations as SQLite's (../migrations.ts), one for one, in PostgreSQL's DDL.
@@ -125,7 +125,7 @@ if (PG_MIGRATIONS.length !== MIGRATIONS.length) throw new Error('PG_MIGRATIONS m
 /** pg_advisory_lock key for migrations: any fixed number tac alone uses ("tac" + 1). */
 const MIGRATION_LOCK = 0x74616301;
 
-async function schemaVersion(client: PgClient): Promise<number> {
+async function schemaVersion(client: PgSession): Promise<number> {
   const r = await client.query("SELECT to_regclass('tac_schema') IS NOT NULL AS present");
   if (!(r.rows[0] as { present: boolean }).present) return 0;
   return ((await client.query('SELECT version FROM tac_schema')).rows[0] as { version: number } | undefined)?.version ?? 0;
@@ -136,7 +136,7 @@ async function schemaVersion(client: PgClient): Promise<number> {
  * work runs under a session advisory lock, and re-reads the version once it holds it (another
  * replica may have migrated meanwhile). Each migration commits with its new version number.
  */
-export async function migrate(client: PgClient, ctx: MigrationContext): Promise<void> {
+export async function migrate(client: PgSession, ctx: MigrationContext): Promise<void> {
   const known = PG_MIGRATIONS.length;
   const check = (v: number) => {
     if (v > known) throw new TacError('internal', newerSchema(v, known));

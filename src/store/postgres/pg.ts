@@ -3,6 +3,8 @@ import { importModule } from '../../import-module.js';
 
 export type PgPool = Pg.Pool;
 export type PgClient = Pg.PoolClient;
+/** One connection, pooled or not: what the migrations run on. */
+export type PgSession = Pg.ClientBase;
 /** A pool or one checked-out client: what runs a query. */
 export type Queryable = Pick<Pg.Pool, 'query'>;
 

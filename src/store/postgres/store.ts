@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { TacError } from '../../core/errors.js';
 import { runAsync, type Flow } from '../../core/flow.js';
 import type { Policy } from '../../core/policy.js';
 import type { Store } from '../../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
 import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
+import { Availability } from './availability.js';
+import { isConnectionFailure, pgError } from './errors.js';
 import type { PgClient, PgPool, Queryable } from './pg.js';
 
 /** Attempts of a transaction that PostgreSQL aborted for a deadlock or a serialization failure. */
@@ -35,9 +36,13 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  *
  * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
  * free of connections, and every query made while a transaction's flow runs is on its client.
+ *
+ * Failures go through pgError (errors.ts): a lost connection or a server that cannot serve is
+ * TacError('unavailable'), and `availability` tells the server when that starts and ends.
  */
 export class PgStore implements Store {
   private readonly tx = new AsyncLocalStorage<PgClient>();
+  readonly availability = new Availability();
 
   constructor(readonly pool: PgPool) {}
 
@@ -52,11 +57,26 @@ export class PgStore implements Store {
   }
 
   private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    let rows: Row[];
     try {
-      return (await this.db().query(sql, params)).rows as Row[];
+      rows = (await this.db().query(sql, params)).rows as Row[];
     } catch (e) {
-      throw conflictOr(e);
+      throw this.failure(e);
     }
+    this.availability.succeeded();
+    return rows;
+  }
+
+  /** The error to throw for `e` (see errors.ts); an unavailable database is reported once per outage. */
+  private failure(e: unknown): unknown {
+    const err = pgError(e);
+    if (isConnectionFailure(err)) this.availability.failed(e);
+    return err;
+  }
+
+  /** A trivial query on a pooled connection: the readiness check. */
+  async ping(): Promise<void> {
+    await this.rows('SELECT 1');
   }
 
   private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
@@ -70,23 +90,36 @@ export class PgStore implements Store {
   async transaction<T>(fn: () => Flow<T>): Promise<T> {
     if (this.tx.getStore()) return runAsync(fn());
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      let broken = false;
+      const client = await this.pool.connect().catch((e: unknown) => Promise.reject(this.failure(e)));
+      // The pool listens for errors of idle clients only: without a listener of ours, a connection
+      // lost between two queries of this transaction would be an 'error' event that ends the process.
+      let lost: unknown;
+      const onLost = (e: unknown) => {
+        lost = e;
+      };
+      client.on('error', onLost);
+      let discard = false;
       try {
         await client.query('BEGIN');
         const value = await this.tx.run(client, () => runAsync(fn()));
         await client.query('COMMIT');
         return value;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        // Over a lost connection ROLLBACK would fail, or wait on a dead socket: the client is
+        // destroyed instead (PostgreSQL rolls back what the closed session left open).
+        if (lost !== undefined || isConnectionFailure(e)) {
+          discard = true;
+          throw this.failure(lost ?? e);
+        }
+        discard = await client.query('ROLLBACK').then(() => false, () => true);
         const code = (e as { code?: string }).code;
         // A new flow each time: the core's flows act only on the store (see core/service/core.ts).
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
-        throw conflictOr(e);
+        throw this.failure(e);
       } finally {
-        client.release(broken);
+        client.off('error', onLost);
+        // A truthy argument destroys the client: a broken one never goes back to the pool.
+        client.release(discard || lost !== undefined);
       }
     }
   }
@@ -256,12 +289,4 @@ export class PgStore implements Store {
     const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
     await this.rows(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
   }
-}
-
-/** A unique index refusing a concurrent duplicate (23505) is a conflict, as the core reports one. */
-function conflictOr(e: unknown): unknown {
-  const err = e as { code?: string; constraint?: string };
-  if (err?.code !== '23505') return e;
-  const what = err.constraint?.replace(/^(users|agents)_/, '') ?? 'a unique value';
-  return new TacError('conflict', `${what}: already used (a concurrent change took it first)`, { cause: e });
 }

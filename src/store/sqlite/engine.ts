@@ -21,7 +21,8 @@ export class SqliteEngine implements Engine {
   }
 
   ping(): void {
-    this.store.db.prepare('SELECT 1').get();
+    // Reads the file's first page: a bare SELECT 1 would answer even with the file unreadable.
+    this.store.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
   }
 
   async close(): Promise<void> {
