@@ -158,7 +158,11 @@ describePg('PostgreSQL stopped under traffic, two replicas', () => {
       call(r, 'readyz', 'GET', '/readyz'), call(r, 'healthz', 'GET', '/healthz'),
       call(r, 'token', 'POST', '/oauth/token', { form: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret }).toString() }),
     ]));
-    const cli = await runTac(['whoami'], { ...localDirs(join(root, 'cli')).env, TAC_DB: undefined, TAC_SERVER: replicas[0]!.url, TAC_CLIENT_ID: app.clientId, TAC_CLIENT_SECRET: app.clientSecret }, { timeoutMs: 60_000 });
+    const [cli, late] = await Promise.all([
+      runTac(['whoami'], { ...localDirs(join(root, 'cli')).env, TAC_DB: undefined, TAC_SERVER: replicas[0]!.url, TAC_CLIENT_ID: app.clientId, TAC_CLIENT_SECRET: app.clientSecret }, { timeoutMs: 60_000 }),
+      // A replica started now cannot reach its database: a start-up error, one line, exit 7.
+      runTac(['serve', '--port', '0'], env, { timeoutMs: 60_000 }),
+    ]);
     await new Promise((r) => setTimeout(r, Math.max(0, downAt + OUTAGE_MS - Date.now())));
     const upAt = Date.now();
     cluster!.resume();
@@ -178,6 +182,9 @@ describePg('PostgreSQL stopped under traffic, two replicas', () => {
     // The CLI: one line, exit 7 (the server could not issue it a token).
     expect(cli.code, describeRun(cli)).toBe(7);
     expect(cli.stderr.trim().split('\n'), describeRun(cli)).toEqual([expect.stringMatching(/^error: .*cannot issue a token now: the database is unavailable/)]);
+
+    expect(late.code, describeRun(late)).toBe(7);
+    expect(late.stderr.trim().split('\n'), describeRun(late)).toEqual([expect.stringMatching(/^error: cannot use the PostgreSQL database postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/tac_outage: /)]);
 
     const normal: Record<string, number> = { verify: 200, guest: 201, 'show user': 200 };
     // Sent after PostgreSQL was stopped and answered before it was started again: 503, every one.
