@@ -29,7 +29,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   { code: 4, meaning: 'authentication or permission', detail: 'remote server' },
   { code: 5, meaning: 'rejected by policy or conflict, or not offered', detail: 'TTL out of bounds, TACs disabled, duplicate email, disabled user, too many requests; a command the identity provider does not offer (tac list on Mosaic)' },
   { code: 6, meaning: 'verification failed', detail: 'verify: the code is not valid; the reason is printed' },
-  { code: 7, meaning: 'server unreachable' },
+  { code: 7, meaning: 'server or database unreachable', detail: 'no answer from the tac server, or its database is unavailable (HTTP 503), or a PostgreSQL database cannot be reached' },
   { code: 8, meaning: 'cancelled', detail: 'the answer to a confirmation was No; nothing was changed' },
   { code: 130, meaning: 'interrupted', detail: 'Ctrl-C' },
   { code: 141, meaning: 'output closed', detail: 'the reader of standard output went away, as in tac list | head -1: the command stops there, quietly, like tools killed by SIGPIPE' },
