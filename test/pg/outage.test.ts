@@ -6,12 +6,14 @@
  * processes serve again without a restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { q } from '../../src/core/flow.js';
-import { openPostgres } from '../../src/store/postgres/engine.js';
+import { openPostgres, pgPoolConfig } from '../../src/store/postgres/engine.js';
+import { PgStore } from '../../src/store/postgres/store.js';
 import { createAgent, describeRun, E2E_SERVE_FLAGS, localDirs, runTac, startServe, type AgentCreds, type ServeProcess } from '../e2e/helpers/tac.js';
 import { startPgCluster } from './cluster-lib.mjs';
 import { describePg } from './db.js';
@@ -252,6 +254,43 @@ describePg('PostgreSQL stopped under traffic, two replicas', () => {
     } finally {
       await killer.end();
       await engine.close();
+    }
+  }, 60_000);
+
+  it('a server that stops answering mid-session: the query is unavailable after the query timeout, its connection destroyed, the pool recovers', async () => {
+    const pool = new pg.Pool(pgPoolConfig(dbUrl, { poolSize: 1, queryTimeoutMs: 1_000 }));
+    pool.on('error', () => {});
+    const store = new PgStore(pool);
+    try {
+      const [{ pid }] = (await store.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+      // The session's server process frozen: the socket stays open, nothing answers (a network partition).
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await expect(store.query('SELECT 1')).rejects.toMatchObject({ code: 'unavailable' });
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      const [again] = (await store.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+      expect(again.pid).not.toBe(pid);
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
+
+  it('a server that accepts connections but never answers: unavailable after the connect timeout, never a hang', async () => {
+    const hole = createServer(() => {});
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+    const pool = new pg.Pool(pgPoolConfig(`postgresql://tac@127.0.0.1:${(hole.address() as { port: number }).port}/tac`, { connectTimeoutMs: 500 }));
+    pool.on('error', () => {});
+    const store = new PgStore(pool);
+    try {
+      await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.transaction(function* () {
+        return 1;
+      })).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      await pool.end();
+      hole.close();
     }
   }, 60_000);
 });

@@ -56,8 +56,7 @@ export class PgEngine implements Engine {
  */
 export async function openPostgres(url: string, opts: { poolSize?: number; migration?: MigrationContext } = {}): Promise<PgEngine> {
   const pg = await loadPg();
-  // An operator sees tac's connections in pg_stat_activity (unless the URL or PGAPPNAME names them).
-  const connection = { connectionString: url, fallback_application_name: 'tac', connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
+  const { query_timeout: _none, max: _max, ...connection } = pgPoolConfig(url);
   // Migrations on a connection of their own, without the query timeout: one may rewrite a large
   // table, or wait for the lock while another replica migrates.
   const client = new pg.Client(connection);
@@ -71,9 +70,23 @@ export async function openPostgres(url: string, opts: { poolSize?: number; migra
   } finally {
     await client.end().catch(() => {});
   }
-  const pool = new pg.Pool({ ...connection, max: opts.poolSize ?? DEFAULT_POOL_SIZE, query_timeout: QUERY_TIMEOUT_MS });
+  const pool = new pg.Pool(pgPoolConfig(url, opts));
   // An idle client that loses its connection must not crash the process: the pool drops it, and
   // the next query opens a new one (or reports the outage).
   pool.on('error', () => {});
   return new PgEngine(pool);
+}
+
+/** The pool's settings: its size and the bounds that keep a request from waiting on a database that went away. */
+export function pgPoolConfig(url: string, opts: { poolSize?: number; connectTimeoutMs?: number; queryTimeoutMs?: number } = {}) {
+  return {
+    connectionString: url,
+    // An operator sees tac's connections in pg_stat_activity (unless the URL or PGAPPNAME names them).
+    fallback_application_name: 'tac',
+    max: opts.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    query_timeout: opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+    // TCP keepalives: a connection whose peer vanished is noticed while it sits idle in the pool.
+    keepAlive: true,
+  };
 }
