@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { q } from '../../src/core/flow.js';
 import { openPostgres, pgPoolConfig } from '../../src/store/postgres/engine.js';
+import { COMMIT_UNKNOWN } from '../../src/store/postgres/errors.js';
 import { PgStore } from '../../src/store/postgres/store.js';
 import { createAgent, describeRun, E2E_SERVE_FLAGS, localDirs, runTac, startServe, type AgentCreds, type ServeProcess } from '../e2e/helpers/tac.js';
 import { startPgCluster } from './cluster-lib.mjs';
@@ -273,6 +274,26 @@ describePg('PostgreSQL stopped under traffic, two replicas', () => {
       const [again] = (await store.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
       expect(again.pid).not.toBe(pid);
     } finally {
+      await pool.end();
+    }
+  }, 60_000);
+
+  it('a connection lost during COMMIT: unavailable, saying the change may have been applied', async () => {
+    const pool = new pg.Pool(pgPoolConfig(dbUrl, { poolSize: 1, queryTimeoutMs: 1_000 }));
+    pool.on('error', () => {});
+    const store = new PgStore(pool);
+    let pid = 0;
+    try {
+      await store.query('CREATE TABLE IF NOT EXISTS commit_probe (n int)');
+      const write = store.transaction(function* () {
+        pid = ((yield* q(store.query('SELECT pg_backend_pid() AS pid'))) as [{ pid: number }])[0].pid;
+        yield* q(store.query('INSERT INTO commit_probe VALUES (1)'));
+        // The COMMIT that follows gets no answer.
+        process.kill(pid, 'SIGSTOP');
+      });
+      await expect(write).rejects.toMatchObject({ code: 'unavailable', message: COMMIT_UNKNOWN });
+    } finally {
+      if (pid) process.kill(pid, 'SIGCONT');
       await pool.end();
     }
   }, 60_000);

@@ -48,6 +48,7 @@ export function failureReason(e: unknown): string {
 }
 
 export const DB_UNAVAILABLE = 'the database is unavailable; retry in a few seconds';
+export const COMMIT_UNKNOWN = 'the database went away while committing: the change may have been applied; check before repeating it';
 
 /** The error a store method throws for `e`: a TacError where the failure has a meaning, else `e`. */
 export function pgError(e: unknown): unknown {

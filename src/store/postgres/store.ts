@@ -5,7 +5,8 @@ import type { Store } from '../../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
 import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
 import { Availability } from './availability.js';
-import { isConnectionFailure, pgError } from './errors.js';
+import { TacError } from '../../core/errors.js';
+import { COMMIT_UNKNOWN, isConnectionFailure, pgError } from './errors.js';
 import type { PgClient, PgPool, Queryable } from './pg.js';
 
 /** Attempts of a transaction that PostgreSQL aborted for a deadlock or a serialization failure. */
@@ -99,9 +100,11 @@ export class PgStore implements Store {
       };
       client.on('error', onLost);
       let discard = false;
+      let committing = false;
       try {
         await client.query('BEGIN');
         const value = await this.tx.run(client, () => runAsync(fn()));
+        committing = true;
         await client.query('COMMIT');
         return value;
       } catch (e) {
@@ -109,7 +112,9 @@ export class PgStore implements Store {
         // destroyed instead (PostgreSQL rolls back what the closed session left open).
         if (lost !== undefined || isConnectionFailure(e)) {
           discard = true;
-          throw this.failure(lost ?? e);
+          const failure = this.failure(lost ?? e);
+          // The COMMIT was sent: whether it took effect is unknown, as after a lost HTTP answer.
+          throw committing ? new TacError('unavailable', COMMIT_UNKNOWN, { cause: lost ?? e }) : failure;
         }
         discard = await client.query('ROLLBACK').then(() => false, () => true);
         const code = (e as { code?: string }).code;
