@@ -219,7 +219,8 @@ describePg('PostgreSQL stopped under traffic, two replicas', () => {
       const back = log.filter((l) => l.msg === 'database available again');
       const unavailable = answers.filter((a) => a.replica === r && a.status === 503).length;
       expect(down.length, replicas[r]!.stderr()).toBeGreaterThanOrEqual(1);
-      expect(down.length, replicas[r]!.stderr()).toBeLessThanOrEqual(4);
+      // A few, not one per request: queries that were already running may still succeed as the server stops.
+      expect(down.length, replicas[r]!.stderr()).toBeLessThanOrEqual(8);
       expect(unavailable).toBeGreaterThan(down.length * 2);
       expect(down.every((l) => l.level === 'warn' && typeof l.reason === 'string')).toBe(true);
       expect(back.length).toBe(down.length);
