@@ -4,7 +4,7 @@ import type { Engine } from '../engine.js';
 import type { MigrationContext } from '../migrate-phones.js';
 import { PgAgentsStore } from './agents.js';
 import { migrate } from './migrations.js';
-import { loadPg, redactUrl, type PgPool } from './pg.js';
+import { connectHint, connectionUrl, loadPg, redactUrl, type PgPool } from './pg.js';
 import { PgStore } from './store.js';
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -40,7 +40,7 @@ export class PgEngine implements Engine {
 export async function openPostgres(url: string, opts: { poolSize?: number; migration?: MigrationContext } = {}): Promise<PgEngine> {
   const pg = await loadPg();
   // An operator sees tac's connections in pg_stat_activity (unless the URL or PGAPPNAME names them).
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? DEFAULT_POOL_SIZE, fallback_application_name: 'tac' });
+  const pool = new pg.Pool({ connectionString: connectionUrl(url), max: opts.poolSize ?? DEFAULT_POOL_SIZE, fallback_application_name: 'tac' });
   // An idle client that loses its connection must not crash the process: the next query reports it.
   pool.on('error', () => {});
   try {
@@ -53,7 +53,7 @@ export async function openPostgres(url: string, opts: { poolSize?: number; migra
   } catch (e) {
     await pool.end().catch(() => {});
     if (e instanceof TacError) throw e;
-    throw new TacError('unreachable', `cannot use the PostgreSQL database ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+    throw new TacError('unreachable', `cannot use the PostgreSQL database ${redactUrl(url)}: ${(e as Error).message}${connectHint(e)}`, { cause: e });
   }
   return new PgEngine(pool);
 }
