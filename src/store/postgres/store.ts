@@ -174,8 +174,10 @@ export class PgStore implements Store {
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
   }
 
-  async deleteTacs(ids: string[]): Promise<void> {
-    await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[])', [ids]);
+  async deleteTacs(ids: string[]): Promise<string[]> {
+    // RETURNING: under READ COMMITTED a concurrent purge of the same rows deletes them first; ours then deletes none.
+    const rows = await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[]) RETURNING id', [ids]);
+    return rows.map((r) => r.id as string);
   }
 
   // ---- policy
