@@ -205,6 +205,24 @@ for (const [name, open] of ENGINES) {
       expect((await s().queryAudit({ action: 'tac.purged', limit: 100 })).filter((e) => e.actor === actor)).toHaveLength(audited.length);
     });
 
+    it('through the core: one guest batch imported twice at once, and one username added twice at once, as one process would answer', async () => {
+      const core = new TacCore({ store: s(), clock: new FakeClock('2026-01-01T00:00:00.000Z'), hasher: hmacHasher(randomBytes(32)), actor: 'tester' });
+      const rows = Array.from({ length: 30 }, (_, i) => ({ line: i + 2, input: { email: `${fresh().username}-${i}@example.com` } }));
+      await Promise.all([1, 2, 3, 4].map(() => engine.ping()));
+      const batches = await Promise.all([1, 2, 3].map(() => settle(() => engine.run(core.importGuestBatch(rows, 'skip')))));
+      const results = batches.flat();
+      // Each email created by exactly one batch and skipped by the others (never a failed batch).
+      expect(results.filter((x) => x.status === 'created').map((x) => (x as { tac: { user: { email: string } } }).tac.user.email).sort())
+        .toEqual(rows.map((x) => x.input.email).sort());
+      expect(results.filter((x) => x.status === 'skipped')).toHaveLength(rows.length * 2);
+      const { username } = fresh();
+      const adds = await Promise.allSettled([1, 2, 3].map((i) => settle(() => engine.run(core.addUser({ username, email: `${username}-${i}@example.com` })))));
+      expect(adds.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+      for (const a of adds.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) {
+        expect(a.reason).toMatchObject({ code: 'conflict', message: expect.stringContaining(`is already used by user ${username}`) });
+      }
+    });
+
     it('refuses a database created under another hashing key', async () => {
       const core = (key: Buffer) => new TacCore({ store: s(), clock: new FakeClock('2026-01-01T00:00:00.000Z'), hasher: hmacHasher(key), actor: 't' });
       const key = randomBytes(32);
