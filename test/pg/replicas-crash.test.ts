@@ -97,10 +97,10 @@ describePg('replicas: SIGKILL of a replica during writes on one PostgreSQL datab
     try {
       const sending = r.http(r.tokens.provisioner, 'POST', '/v1/guests/import', { rows, onExisting: 'fail' }, { url: target }).then(
         (res) => ({ res }), (e: Error) => ({ lost: String(e.cause ?? e) }));
-      // Nothing else writes now: a transaction open on the database is the import's.
+      // Nothing else writes now: a transaction past its first statement, on tac's tables, is the import's.
       for (let polls = 0; polls < 20_000 && !inTransaction; polls++) {
         const open = await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-          AND xact_start IS NOT NULL AND state IN ('active', 'idle in transaction')`);
+          AND state IN ('active', 'idle in transaction') AND xact_start < query_start AND query ~* '\\m(users|tacs|audit)\\M'`);
         inTransaction = open.rows.length > 0;
       }
       if (inTransaction) await r.kill(2);

@@ -14,7 +14,7 @@ import {
 } from '../e2e/helpers/tac.js';
 import { createTestDatabase } from './db.js';
 
-export { api, findSecrets, pool, prng, wrongCode, type ApiResult } from '../robust/helpers.js';
+export { pool, prng, wrongCode, type ApiResult } from '../robust/helpers.js';
 
 /** A well-formed request's answer may be any of these; never a 5xx. */
 export const isServerError = (r: ApiResult) => r.status >= 500;
