@@ -7,9 +7,10 @@ import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../
 import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
 import type { PgClient, PgPool, Queryable } from './pg.js';
 
-/** Attempts of a transaction that PostgreSQL aborted for a deadlock or a serialization failure. */
+/** Attempts of a transaction that PostgreSQL aborted for a deadlock, a serialization failure or a unique violation. */
 const MAX_ATTEMPTS = 5;
 const RETRYABLE = new Set(['40001', '40P01']);
+const UNIQUE_VIOLATION = '23505';
 /** pg_advisory_xact_lock key serializing policy changes (the policy row may not exist yet). */
 const POLICY_LOCK = 0x74616302;
 /** pg_advisory_xact_lock key serializing first writes of meta values (the key's fingerprint). */
@@ -30,8 +31,9 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  * one user — on any replica — run one after another, and requests for different users in parallel.
  * Chosen over SERIALIZABLE: the hot case (many verifies of one user at once) would abort and retry
  * all but one transaction each round, while a row lock simply queues them. Creating users relies
- * on the unique indexes (a concurrent duplicate fails as a conflict); policy changes take an
- * advisory lock. Deadlocks (40P01) and serialization failures (40001) are retried, bounded.
+ * on the unique indexes: a concurrent duplicate fails the insert, and the transaction runs again
+ * (its checks then see the committed row); policy changes take an advisory lock. Deadlocks
+ * (40P01), serialization failures (40001) and unique violations (23505) are retried, bounded.
  *
  * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
  * free of connections, and every query made while a transaction's flow runs is on its client.
@@ -81,9 +83,15 @@ export class PgStore implements Store {
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });
+        // A unique violation arrives as a conflict (conflictOr) with PostgreSQL's error as its cause.
         const code = (e as { code?: string }).code;
+        const cause = ((e as { cause?: { code?: string } }).cause)?.code;
         // A new flow each time: the core's flows act only on the store (see core/service/core.ts).
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        // A unique index refused a row a concurrent transaction committed after this one checked:
+        // run again, so the core's own checks see that row and answer as one process would
+        // (skip or reissue an existing guest, name the taken username) instead of a bare conflict.
+        if (e instanceof TacError && cause === UNIQUE_VIOLATION && attempt < MAX_ATTEMPTS) continue;
         throw conflictOr(e);
       } finally {
         client.release(broken);
@@ -174,8 +182,10 @@ export class PgStore implements Store {
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
   }
 
-  async deleteTacs(ids: string[]): Promise<void> {
-    await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[])', [ids]);
+  async deleteTacs(ids: string[]): Promise<string[]> {
+    // RETURNING: under READ COMMITTED a concurrent purge of the same rows deletes them first; ours then deletes none.
+    const rows = await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[]) RETURNING id', [ids]);
+    return rows.map((r) => r.id as string);
   }
 
   // ---- policy
@@ -261,7 +271,7 @@ export class PgStore implements Store {
 /** A unique index refusing a concurrent duplicate (23505) is a conflict, as the core reports one. */
 function conflictOr(e: unknown): unknown {
   const err = e as { code?: string; constraint?: string };
-  if (err?.code !== '23505') return e;
+  if (err?.code !== UNIQUE_VIOLATION) return e;
   const what = err.constraint?.replace(/^(users|agents)_/, '') ?? 'a unique value';
   return new TacError('conflict', `${what}: already used (a concurrent change took it first)`, { cause: e });
 }
