@@ -139,6 +139,23 @@ describePg('replicas: the guarantees across 3 tac serve processes on one Postgre
     expect([again.status, again.json]).toEqual([400, expect.objectContaining({ error: 'invalid_client' })]);
   }, 120_000);
 
+  it('a policy change through one replica applies to the very next request on every other', async () => {
+    await addUser('policy');
+    const urls = r.urls();
+    for (const [i, enabled] of [[0, false], [1, true], [2, false], [0, true]] as const) {
+      const set = await r.http(r.tokens.admin, 'PATCH', '/v1/policy', { enabled }, { url: urls[i] });
+      expect(set.status, set.text).toBe(200);
+      for (const [j, url] of urls.entries()) {
+        if (j === i) continue;
+        // Issuing reads the policy: refused (422) on every replica the moment it is disabled anywhere.
+        const res = await r.http(r.tokens.helpdesk, 'POST', '/v1/tacs', { user: 'policy', verifiedBy: 'callback' }, { url });
+        expect(res.status, `replica ${j} after replica ${i} set enabled=${enabled}: ${res.text}`).toBe(enabled ? 201 : 422);
+        const shown = await r.http(r.tokens.admin, 'GET', '/v1/policy', undefined, { url });
+        expect(shown.json.enabled).toBe(enabled);
+      }
+    }
+  });
+
   it('purges at once from every replica, `tac purge --db` processes and purging generates: no errors, each finished TAC deleted and audited once', async () => {
     // 30 finished TACs (replaced), then a policy that purges them at once.
     const users = Array.from({ length: 30 }, (_, i) => `p${i}`);
