@@ -43,6 +43,10 @@ export interface EnvVar {
 
 export const ENVIRONMENT: readonly EnvVar[] = [
   { names: ['TAC_DB'], description: 'database file or postgres:// URL (overridden by --db)' },
+  {
+    names: ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'],
+    description: 'a postgres:// database: what the URL leaves out, read by node-postgres as libpq does (also ~/.pgpass); keep the password here or in ~/.pgpass rather than in the URL',
+  },
   { names: ['TAC_KEY_FILE'], description: 'hashing key file (default: hmac.key in the config dir)' },
   { names: ['TAC_SERVER'], description: 'URL of a tac server, or the base URL of an identity provider (TAC_PROVIDER): commands run there instead of on a local database' },
   { names: ['TAC_PROVIDER'], description: 'what answers at TAC_SERVER: tac (tac serve, the default) or an identity provider (see Identity providers)' },

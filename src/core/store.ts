@@ -40,7 +40,8 @@ export interface Store {
   tacPage(size: number, after?: number): MaybePromise<{ tacs: TacRecord[]; next?: number }>;
   /** TACs that may be purgeable: revoked, used or expired before `cutoff` (the core decides). */
   purgeCandidates(cutoff: string): MaybePromise<TacRecord[]>;
-  deleteTacs(ids: string[]): MaybePromise<void>;
+  /** The ids it deleted: a TAC another process purged (or deleted with its user) meanwhile is not among them. */
+  deleteTacs(ids: string[]): MaybePromise<string[]>;
 
   /** `forUpdate`: the caller will save a policy derived from this one (PostgreSQL serializes such changes). */
   getPolicy(opts?: { forUpdate?: boolean }): MaybePromise<Policy | undefined>;

@@ -32,11 +32,12 @@ export const TEST_SETTINGS = ['fsync = off', 'synchronous_commit = off', 'full_p
 
 /**
  * Starts a new cluster. `settings`: postgresql.conf lines (TEST_SETTINGS by default; a benchmark
- * passes durable ones). Returns its admin URL (database `postgres`, user `postgres`, trust auth)
+ * passes durable ones); `beforeStart(dataDir)` may write files into the data dir first (its own
+ * pg_hba.conf, say). Returns its admin URL (database `postgres`, user `postgres`, trust auth)
  * and `stop()` (stops it and deletes the dir), `halt()` / `resume()` (stop the server, keeping its
  * data and port, and start it again: the fault tests' "database goes away").
  */
-export async function startPgCluster({ bin = pgBinDir(), settings = TEST_SETTINGS, prefix = 'tac-pg-' } = {}) {
+export async function startPgCluster({ bin = pgBinDir(), settings = TEST_SETTINGS, prefix = 'tac-pg-', beforeStart = undefined } = {}) {
   if (!bin) throw new Error('no PostgreSQL found under /usr/lib/postgresql/*/bin (install the postgresql package)');
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const asRoot = userInfo().uid === 0;
@@ -61,7 +62,9 @@ export async function startPgCluster({ bin = pgBinDir(), settings = TEST_SETTING
     writeFileSync(join(data, 'postgresql.auto.conf'), [
       `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, ...settings,
     ].join('\n'), { flag: 'a' });
-    if (asRoot) execFileSync('chown', ['postgres:postgres', join(data, 'postgresql.auto.conf')]);
+    // A test's own files in the data dir (a pg_hba.conf of its own, say), written as this user.
+    beforeStart?.(data);
+    if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', data]);
     resume();
     running = true;
     return {

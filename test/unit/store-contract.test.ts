@@ -66,8 +66,9 @@ for (const [name, open] of ENGINES) {
       expect(await s().getTac(ids[2]!)).toEqual(tac({ id: ids[2], userId: u.id, caseSensitive: true, oneTime: false, useCount: 3, lastUsedAt: '2026-01-01T00:05:00.000Z' }));
       const candidates = (await s().purgeCandidates('2026-01-01T00:40:00.000Z')).map((t) => t.id).filter((id) => ids.includes(id));
       expect(candidates.sort()).toEqual([ids[0], ids[1]].sort());
-      await s().deleteTacs([ids[0]!]);
+      expect(await s().deleteTacs([ids[0]!, 'tac_neverexisted'])).toEqual([ids[0]]);
       expect(await s().getTac(ids[0]!)).toBeUndefined();
+      expect(await s().deleteTacs([ids[0]!])).toEqual([]);
       await s().deleteUser(u.id);
       expect([...await s().iterateTacs({ userId: u.id })]).toEqual([]);
     });
@@ -181,6 +182,45 @@ for (const [name, open] of ENGINES) {
       expect(reasons.filter((r) => r === 'invalid_code')).toHaveLength(DEFAULT_POLICY.maxFailedAttempts);
       expect(reasons.filter((r) => r === 'locked_out')).toHaveLength(10 - DEFAULT_POLICY.maxFailedAttempts);
       expect(await engine.run(core.showUser(username))).toMatchObject({ failedAttempts: DEFAULT_POLICY.maxFailedAttempts, locked: true });
+    });
+
+    it('through the core: purges at once delete and audit each finished TAC once in total', async () => {
+      const u = user(fresh());
+      const mine = Array.from({ length: 40 }, (_, i) => `tac_${u.id.slice(4)}p${i}`);
+      await s().insertMany({ users: [u], tacs: mine.map((id) => tac({ id, userId: u.id })), audit: [] });
+      // Years later every TAC of this database has expired past purgeAfterDays (other tests' too: all count).
+      const actor = `purger-${u.id}`;
+      const core = new TacCore({ store: s(), clock: new FakeClock('2031-01-01T00:00:00.000Z'), hasher: hmacHasher(randomBytes(32)), actor });
+      await Promise.all([1, 2, 3, 4, 5, 6].map(() => engine.ping()));
+      const results = await Promise.all(Array.from({ length: 6 }, () => settle(() => engine.run(core.purge()))));
+      const purged = results.flatMap((r) => r.tacIds);
+      expect(new Set(purged).size).toBe(purged.length);
+      expect(purged).toEqual(expect.arrayContaining(mine));
+      expect(results.map((r) => r.purged)).toEqual(results.map((r) => r.tacIds.length));
+      const audited = (await s().queryAudit({ action: 'tac.purged', limit: 100 })).filter((e) => e.actor === actor);
+      // One row per purge that deleted something, none for a purge that found its candidates gone.
+      expect(audited).toHaveLength(results.filter((r) => r.purged > 0).length);
+      expect(audited.reduce((sum, e) => sum + (e.details.count as number), 0)).toBe(purged.length);
+      expect(await engine.run(core.purge())).toEqual({ purged: 0, dryRun: false, tacIds: [] });
+      expect((await s().queryAudit({ action: 'tac.purged', limit: 100 })).filter((e) => e.actor === actor)).toHaveLength(audited.length);
+    });
+
+    it('through the core: one guest batch imported twice at once, and one username added twice at once, as one process would answer', async () => {
+      const core = new TacCore({ store: s(), clock: new FakeClock('2026-01-01T00:00:00.000Z'), hasher: hmacHasher(randomBytes(32)), actor: 'tester' });
+      const rows = Array.from({ length: 30 }, (_, i) => ({ line: i + 2, input: { email: `${fresh().username}-${i}@example.com` } }));
+      await Promise.all([1, 2, 3, 4].map(() => engine.ping()));
+      const batches = await Promise.all([1, 2, 3].map(() => settle(() => engine.run(core.importGuestBatch(rows, 'skip')))));
+      const results = batches.flat();
+      // Each email created by exactly one batch and skipped by the others (never a failed batch).
+      expect(results.filter((x) => x.status === 'created').map((x) => (x as { tac: { user: { email: string } } }).tac.user.email).sort())
+        .toEqual(rows.map((x) => x.input.email).sort());
+      expect(results.filter((x) => x.status === 'skipped')).toHaveLength(rows.length * 2);
+      const { username } = fresh();
+      const adds = await Promise.allSettled([1, 2, 3].map((i) => settle(() => engine.run(core.addUser({ username, email: `${username}-${i}@example.com` })))));
+      expect(adds.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+      for (const a of adds.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) {
+        expect(a.reason).toMatchObject({ code: 'conflict', message: expect.stringContaining(`is already used by user ${username}`) });
+      }
     });
 
     it('refuses a database created under another hashing key', async () => {

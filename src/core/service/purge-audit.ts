@@ -53,9 +53,10 @@ function* purgeable(s: ServiceCore, policy: Policy, now: Date): Flow<TacRecord[]
 
 /** Deletes the TACs finished longer than the policy keeps them; issuing calls it too (once per import batch). */
 export function* purgeFinished(s: ServiceCore, policy: Policy, now: Date): Flow<string[]> {
-  const ids = (yield* purgeable(s, policy, now)).map((t) => t.id);
+  const candidates = (yield* purgeable(s, policy, now)).map((t) => t.id);
+  // Only what this transaction deleted: replicas purging at once must not both count (and audit) the same TAC.
+  const ids = candidates.length ? yield* q(s.store.deleteTacs(candidates)) : [];
   if (ids.length) {
-    yield* q(s.store.deleteTacs(ids));
     yield* appendAudit(s, { action: 'tac.purged', details: { count: ids.length, purgeAfterDays: policy.purgeAfterDays, tacIds: ids.slice(0, 100) } });
   }
   return ids;

@@ -4,7 +4,7 @@ import type { AvailabilityListener, Engine } from '../engine.js';
 import type { MigrationContext } from '../migrate-phones.js';
 import { PgAgentsStore } from './agents.js';
 import { migrate } from './migrations.js';
-import { loadPg, redactUrl, type PgPool } from './pg.js';
+import { connectHint, connectionUrl, loadPg, redactUrl, type PgPool } from './pg.js';
 import { PgStore } from './store.js';
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -66,7 +66,7 @@ export async function openPostgres(url: string, opts: { poolSize?: number; migra
     await migrate(client, opts.migration ?? { phoneRegion: process.env.TAC_PHONE_REGION });
   } catch (e) {
     if (e instanceof TacError) throw e;
-    throw new TacError('unreachable', `cannot use the PostgreSQL database ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+    throw new TacError('unreachable', `cannot use the PostgreSQL database ${redactUrl(url)}: ${(e as Error).message}${connectHint(e)}`, { cause: e });
   } finally {
     await client.end().catch(() => {});
   }
@@ -80,7 +80,7 @@ export async function openPostgres(url: string, opts: { poolSize?: number; migra
 /** The pool's settings: its size and the bounds that keep a request from waiting on a database that went away. */
 export function pgPoolConfig(url: string, opts: { poolSize?: number; connectTimeoutMs?: number; queryTimeoutMs?: number } = {}) {
   return {
-    connectionString: url,
+    connectionString: connectionUrl(url),
     // An operator sees tac's connections in pg_stat_activity (unless the URL or PGAPPNAME names them).
     fallback_application_name: 'tac',
     max: opts.poolSize ?? DEFAULT_POOL_SIZE,

@@ -47,6 +47,8 @@ export function failureReason(e: unknown): string {
   return `${message.split('\n')[0]!.slice(0, 200)}${code}`;
 }
 
+export const UNIQUE_VIOLATION = '23505';
+
 export const DB_UNAVAILABLE = 'the database is unavailable; retry in a few seconds';
 export const COMMIT_UNKNOWN = 'the database went away while committing: the change may have been applied; check before repeating it';
 
@@ -54,7 +56,7 @@ export const COMMIT_UNKNOWN = 'the database went away while committing: the chan
 export function pgError(e: unknown): unknown {
   if (e instanceof TacError) return e;
   const err = e as { code?: string; constraint?: string };
-  if (err?.code === '23505') {
+  if (err?.code === UNIQUE_VIOLATION) {
     const what = err.constraint?.replace(/^(users|agents)_/, '') ?? 'a unique value';
     return new TacError('conflict', `${what}: already used (a concurrent change took it first)`, { cause: e });
   }

@@ -6,10 +6,10 @@ import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../
 import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
 import { Availability } from './availability.js';
 import { TacError } from '../../core/errors.js';
-import { COMMIT_UNKNOWN, isConnectionFailure, pgError } from './errors.js';
+import { COMMIT_UNKNOWN, isConnectionFailure, pgError, UNIQUE_VIOLATION } from './errors.js';
 import type { PgClient, PgPool, Queryable } from './pg.js';
 
-/** Attempts of a transaction that PostgreSQL aborted for a deadlock or a serialization failure. */
+/** Attempts of a transaction that PostgreSQL aborted for a deadlock, a serialization failure or a unique violation. */
 const MAX_ATTEMPTS = 5;
 const RETRYABLE = new Set(['40001', '40P01']);
 /** pg_advisory_xact_lock key serializing policy changes (the policy row may not exist yet). */
@@ -32,8 +32,9 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  * one user — on any replica — run one after another, and requests for different users in parallel.
  * Chosen over SERIALIZABLE: the hot case (many verifies of one user at once) would abort and retry
  * all but one transaction each round, while a row lock simply queues them. Creating users relies
- * on the unique indexes (a concurrent duplicate fails as a conflict); policy changes take an
- * advisory lock. Deadlocks (40P01) and serialization failures (40001) are retried, bounded.
+ * on the unique indexes: a concurrent duplicate fails the insert, and the transaction runs again
+ * (its checks then see the committed row); policy changes take an advisory lock. Deadlocks
+ * (40P01), serialization failures (40001) and unique violations (23505) are retried, bounded.
  *
  * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
  * free of connections, and every query made while a transaction's flow runs is on its client.
@@ -117,9 +118,15 @@ export class PgStore implements Store {
           throw committing ? new TacError('unavailable', COMMIT_UNKNOWN, { cause: lost ?? e }) : failure;
         }
         discard = await client.query('ROLLBACK').then(() => false, () => true);
+        // A unique violation arrives as a conflict (pgError) with PostgreSQL's error as its cause.
         const code = (e as { code?: string }).code;
+        const cause = ((e as { cause?: { code?: string } }).cause)?.code;
         // A new flow each time: the core's flows act only on the store (see core/service/core.ts).
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        // A unique index refused a row a concurrent transaction committed after this one checked:
+        // run again, so the core's own checks see that row and answer as one process would
+        // (skip or reissue an existing guest, name the taken username) instead of a bare conflict.
+        if (e instanceof TacError && cause === UNIQUE_VIOLATION && attempt < MAX_ATTEMPTS) continue;
         throw this.failure(e);
       } finally {
         client.off('error', onLost);
@@ -212,8 +219,10 @@ export class PgStore implements Store {
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
   }
 
-  async deleteTacs(ids: string[]): Promise<void> {
-    await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[])', [ids]);
+  async deleteTacs(ids: string[]): Promise<string[]> {
+    // RETURNING: under READ COMMITTED a concurrent purge of the same rows deletes them first; ours then deletes none.
+    const rows = await this.rows('DELETE FROM tacs WHERE id = ANY($1::text[]) RETURNING id', [ids]);
+    return rows.map((r) => r.id as string);
   }
 
   // ---- policy

@@ -273,9 +273,9 @@ export class SqliteStore implements Store {
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
   }
 
-  deleteTacs(ids: string[]): void {
+  deleteTacs(ids: string[]): string[] {
     const del = this.stmt('DELETE FROM tacs WHERE id = ?');
-    for (const id of ids) del.run(id);
+    return ids.filter((id) => del.run(id).changes > 0);
   }
 
   // ---- policy
