@@ -51,13 +51,15 @@ describe('startServer', () => {
     const env = setup();
     const creds = await createAgent({ dbPath: env.dbPath, keyPath: env.keyPath, name: 'slow', role: 'helpdesk', actor: 't' });
     const s = await startServer({ dbPath: env.dbPath, keyPath: env.keyPath, port: 0, stderr: env.stderr });
-    // A token request takes a scrypt (tens of ms): close while it is in flight.
+    // A token request takes a scrypt (tens of ms): close while it is in flight, i.e. once the server
+    // has taken the request (our listener runs after Fastify's own, so Fastify has it by then).
+    const received = new Promise<void>((r) => s.app.server.once('request', () => r()));
     const inflight = fetch(`${s.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }),
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await received;
     const closed = s.close();
     const res = await inflight;
     expect(res.status).toBe(200);
