@@ -408,7 +408,8 @@ export const BACKENDS: BackendVariant[] = [localBackend, remoteBackend, postgres
 /** The variants that run `tac serve`: for suites about the server (`only: SERVED`). */
 export const SERVED = ['remote', 'postgres'];
 
-function selectedBackends(only?: string[]): BackendVariant[] {
+/** The variants to run (TAC_E2E_BACKENDS), among `only`; postgres only where the cluster runs. */
+export function selectedBackends(only?: string[]): BackendVariant[] {
   const wanted = process.env.TAC_E2E_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
   return BACKENDS.filter((b) => {
     if (b.name === 'postgres' && !pgAdminUrl()) return false;
