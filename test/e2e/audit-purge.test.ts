@@ -116,7 +116,7 @@ describeBackends('audit', (env) => {
     expect(lines[0]!.split('\t')).toHaveLength(9);
     expect(lines[0]!.split('\t')[2]).toBe(env.actor);
   });
-}, { postgres: true });
+});
 
 describeBackends('purge', (env) => {
   it('with the default 30 days nothing recent is purged', async () => {
@@ -175,4 +175,4 @@ describeBackends('purge', (env) => {
     const second = await s.issue('d');
     expect((await s.listJson()).map((t) => t.id)).toEqual([second.id]);
   });
-}, { postgres: true });
+});

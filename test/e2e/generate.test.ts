@@ -179,4 +179,4 @@ describeBackends('generate', (env) => {
     await s.setPolicy('--enable');
     await s.issue('leo');
   });
-}, { postgres: true });
+});

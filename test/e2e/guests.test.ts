@@ -171,4 +171,4 @@ describeBackends('guests', (env) => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/line 1.*guest/);
   });
-}, { postgres: true });
+});

@@ -202,4 +202,4 @@ describeBackends('policy', (env) => {
     expect(await policy(s)).toStrictEqual(DEFAULT_POLICY);
     expect((await s.tacJson<PolicyJson>(['policy', 'reset', '--yes'])).json).toStrictEqual(DEFAULT_POLICY);
   });
-}, { postgres: true });
+});

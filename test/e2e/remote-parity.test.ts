@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBackends, localBackend, TacEnv, type RunResult } from './helpers/tac.js';
+import { describeBackends, localBackend, SERVED, TacEnv, type RunResult } from './helpers/tac.js';
 
 /**
  * Output and exit codes must match: one script of commands, run on a local database and against a
@@ -141,4 +141,4 @@ describeBackends('remote: output matches local byte for byte', (remote) => {
     await both(['purge', '--dry-run', '--json']);
     await both(['purge']);
   });
-}, { only: ['remote'] });
+}, { only: SERVED });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { describeBackends, describeRun, type IssuedJson, type Role } from './helpers/tac.js';
+import { describeBackends, describeRun, SERVED, type IssuedJson, type Role } from './helpers/tac.js';
 
 /**
  * Roles at the CLI: a command outside the agent's scopes exits 4 with one line naming the missing
@@ -95,4 +95,4 @@ describeBackends('remote: scopes per role', (env) => {
     const created = await env.auditJson('--action', 'guest.created');
     expect(created).toHaveLength(1);
   });
-}, { only: ['remote'] });
+}, { only: SERVED });

@@ -4,8 +4,9 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { expect, it } from 'vitest';
+import { createTestDatabase } from '../pg/db.js';
 import {
-  createAgent, describeBackends, describeRun, runTac, SERVE_START_TIMEOUT_MS, startServe, type IssuedJson, type ServeProcess,
+  createAgent, describeBackends, describeRun, runTac, SERVE_START_TIMEOUT_MS, SERVED, startServe, type Env, type IssuedJson, type ServeProcess,
 } from './helpers/tac.js';
 
 /** `tac serve` as a process: its URL, its request log, signals, a busy port and TLS. */
@@ -13,12 +14,16 @@ import {
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 describeBackends('remote: tac serve', (env) => {
-  /** A server of its own on a fresh database (the shared one keeps running for the other tests). */
-  const ownServer = async (label: string, extra: string[] = []): Promise<{ serve: ServeProcess; dir: ReturnType<typeof env.newClient> }> => {
+  /**
+   * A server of its own on a fresh database of the variant's engine (the shared one keeps running
+   * for the other tests).
+   */
+  const ownServer = async (label: string, extra: string[] = []): Promise<{ serve: ServeProcess; dir: ReturnType<typeof env.newClient>; dbEnv: Env }> => {
     const dir = env.newClient(label);
-    const db = join(dir.dataDir, 'tac.db');
+    const db = env.backend === 'postgres' ? await createTestDatabase('serve') : join(dir.dataDir, 'tac.db');
     const serve = await startServe(['--port', '0', '--db', db, ...extra], dir.env);
-    return { serve, dir };
+    // `dbEnv`: the server's database, for `tac agents create` on it.
+    return { serve, dir, dbEnv: { ...dir.env, TAC_DB: db } };
   };
 
   it('prints its URL on the first line of stdout, and nothing else there', async () => {
@@ -119,9 +124,9 @@ describeBackends('remote: tac serve', (env) => {
 
   it('SIGTERM: finishes, closes the database, logs "stopped" and exits 0; SIGINT too', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const { serve, dir } = await ownServer(`signal-${signal}`);
+      const { serve, dir, dbEnv } = await ownServer(`signal-${signal}`);
       // Serve a request so the database is open and used.
-      const agent = await createAgent(dir.env, `sig-${signal.toLowerCase()}`, 'helpdesk');
+      const agent = await createAgent(dbEnv, `sig-${signal.toLowerCase()}`, 'helpdesk');
       const r = await runTac(['users', 'search'], { ...dir.env, TAC_SERVER: serve.url, TAC_CLIENT_ID: agent.clientId, TAC_CLIENT_SECRET: agent.clientSecret });
       expect(r.code, describeRun(r)).toBe(0);
       const { code, signal: killedBy } = await serve.stop(signal);
@@ -181,7 +186,7 @@ describeBackends('remote: tac serve', (env) => {
       'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1',
       '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert,
     ], { stdio: 'ignore' });
-    const { serve, dir } = await ownServer('tls', ['--tls-cert', cert, '--tls-key', key]);
+    const { serve, dir, dbEnv } = await ownServer('tls', ['--tls-cert', cert, '--tls-key', key]);
     try {
       expect(serve.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       expect(serve.log()[0]).toMatchObject({ msg: 'listening', url: serve.url, tls: true });
@@ -200,7 +205,7 @@ describeBackends('remote: tac serve', (env) => {
       expect(body.protocol).toMatch(/^TLS/);
 
       // The CLI does not trust a self-signed certificate: exit 7 saying so...
-      const agent = await createAgent(dir.env, 'tls-desk', 'helpdesk');
+      const agent = await createAgent(dbEnv, 'tls-desk', 'helpdesk');
       const creds = { TAC_SERVER: serve.url, TAC_CLIENT_ID: agent.clientId, TAC_CLIENT_SECRET: agent.clientSecret };
       const untrusted = await runTac(['whoami'], { ...dir.env, ...creds });
       expect(untrusted.code, describeRun(untrusted)).toBe(7);
@@ -214,4 +219,4 @@ describeBackends('remote: tac serve', (env) => {
       expect(code).toBe(0);
     }
   });
-}, { only: ['remote'] });
+}, { only: SERVED });

@@ -118,4 +118,4 @@ describeBackends('secrets', (env) => {
       }
     }
   });
-}, { postgres: true });
+});

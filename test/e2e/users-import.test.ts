@@ -126,4 +126,4 @@ describeBackends('users import', (env) => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no data rows');
   });
-}, { postgres: true });
+});

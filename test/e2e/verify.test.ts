@@ -237,4 +237,4 @@ describeBackends('verify', (env) => {
     expect(verified).toMatchObject({ userId: u.id, tacId: t.id, outcome: 'success' });
     expect(failed).toMatchObject({ userId: u.id, outcome: 'failure', reason: 'invalid_code' });
   });
-}, { postgres: true });
+});

@@ -6,7 +6,11 @@ import { revokeAgent } from '../../src/server/agents-admin.js';
 import { GrantCache, GRANT_CACHE_MAX_AGE_MS } from '../../src/server/grant-cache.js';
 import { bearer, makeServer, type Creds, type ServerHarness } from './helpers.js';
 
-/** The cache of authenticated tokens (src/server/grant-cache.ts) must never outlive a revocation. */
+/**
+ * The cache of authenticated tokens (src/server/grant-cache.ts) must never outlive a revocation.
+ * SQLite only: the cache exists only where the engine reports other connections' commits (SQLite's
+ * data_version); PostgreSQL has none (agents-engines.test.ts: a revocation across two replicas).
+ */
 describe('authenticated tokens are cached, never past a revocation or expiry', () => {
   let h: ServerHarness;
   let creds: Creds;

@@ -1,12 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { RouteOptions } from 'fastify';
+import pg from 'pg';
+import { describe } from 'vitest';
+import type { EngineBackend } from '../../src/backends/engine-backend.js';
 import { LocalBackend } from '../../src/backends/local.js';
+import { openEngineBackend } from '../../src/backends/open.js';
 import type { Role } from '../../src/core/agents.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { AgentService } from '../../src/server/agent-service.js';
 import { buildApp, type AppOptions, type TacServer } from '../../src/server/app.js';
+import type { PgEngine } from '../../src/store/postgres/engine.js';
+import { createTestDatabase, describePg } from '../pg/db.js';
 
 export const START = '2026-01-01T00:00:00.000Z';
 
@@ -15,11 +22,54 @@ export interface Creds {
   clientSecret: string;
 }
 
+/** The database engines the server suites run on. */
+export type EngineName = 'sqlite' | 'postgres';
+
+/**
+ * Declares `name` once per engine: SQLite, and PostgreSQL on a database of the shared test cluster
+ * (wherever describePg runs). `fn` builds its servers with `makeServer({ engine })`.
+ */
+export function describeEngines(name: string, fn: (engine: EngineName) => void): void {
+  describe(`${name} [sqlite]`, () => fn('sqlite'));
+  describePg(`${name} [postgres]`, () => fn('postgres'));
+}
+
+/** A database of `engine` for the server: a SQLite file in `dir`, or a new database's postgresql:// URL. */
+export async function newDatabase(engine: EngineName, dir: string): Promise<string> {
+  return engine === 'postgres' ? createTestDatabase('server') : join(dir, 'tac.db');
+}
+
+/** Rows of a query run on the database itself (a SQLite file or a postgresql:// URL), around tac. */
+export async function rawQuery<T = Record<string, unknown>>(dbPath: string, sql: string): Promise<T[]> {
+  if (!/^postgres(ql)?:\/\//.test(dbPath)) {
+    const raw = new Database(dbPath);
+    try {
+      const stmt = raw.prepare(sql);
+      return (stmt.reader ? stmt.all() : (stmt.run(), [])) as T[];
+    } finally {
+      raw.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: dbPath });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 export interface ServerHarness {
   app: TacServer;
-  backend: LocalBackend;
+  engine: EngineName;
+  backend: EngineBackend;
+  /** The SQLite backend (its store, its synchronous service): only for SQLite-specific tests. */
+  sqlite(): LocalBackend;
+  /** Closes the database under the server (its connection, or its pool), to provoke internal errors. */
+  breakDatabase(): Promise<void>;
   clock: FakeClock;
   dir: string;
+  /** The SQLite file, or the PostgreSQL database's URL. */
   dbPath: string;
   keyPath: string;
   /** Every request log line, parsed. */
@@ -38,10 +88,12 @@ export function tempDb(): { dir: string; dbPath: string; keyPath: string } {
   return { dir, dbPath: join(dir, 'tac.db'), keyPath: join(dir, 'hmac.key') };
 }
 
-export async function makeServer(opts: Partial<AppOptions> = {}): Promise<ServerHarness> {
-  const { dir, dbPath, keyPath } = tempDb();
+/** The app over a fresh database of `engine` (SQLite by default), on a FakeClock, for app.inject. */
+export async function makeServer({ engine = 'sqlite', ...opts }: Partial<AppOptions> & { engine?: EngineName } = {}): Promise<ServerHarness> {
+  const { dir, keyPath } = tempDb();
+  const dbPath = await newDatabase(engine, dir);
   const clock = (opts.clock as FakeClock | undefined) ?? new FakeClock(START);
-  const backend = new LocalBackend({ dbPath, keyPath, actor: 'tester', clock });
+  const backend = await openEngineBackend({ dbPath, keyPath, actor: 'tester', clock });
   const lines: string[] = [];
   const routes: RouteOptions[] = [];
   const app = await buildApp({ backend, clock, stderr: { write: (s) => lines.push(s) }, onRoute: (r) => routes.push(r), ...opts });
@@ -49,7 +101,15 @@ export async function makeServer(opts: Partial<AppOptions> = {}): Promise<Server
   let n = 0;
 
   const h: ServerHarness = {
-    app, backend, clock, dir, dbPath, keyPath, routes,
+    app, engine, backend, clock, dir, dbPath, keyPath, routes,
+    sqlite() {
+      if (!(backend instanceof LocalBackend)) throw new Error(`the ${engine} harness has no SQLite backend`);
+      return backend;
+    },
+    async breakDatabase() {
+      if (backend instanceof LocalBackend) backend.store.db.close();
+      else await (backend.engine as PgEngine).pool.end();
+    },
     logs: () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
     rawLogs: () => lines.join(''),
     async agent(role, name = `${role}-${++n}`) {

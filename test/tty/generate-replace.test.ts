@@ -2,26 +2,26 @@
  * `tac generate` for a user who has a live TAC: on a terminal it asks before replacing it (No is
  * exit 8 and keeps the old code; Ctrl-C is 130), `--yes` skips the question, and scripts replace
  * without asking or printing more than the code. On the local database and against `tac serve`
- * (as a help-desk agent): the check goes through the Backend interface.
+ * on SQLite and on PostgreSQL (as a help-desk agent): the check goes through the Backend interface.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, TacEnv, type TacJson, type UserJson } from '../e2e/helpers/tac.js';
+import { selectedBackends, TacEnv, type TacJson, type UserJson } from '../e2e/helpers/tac.js';
 import { checkPrerequisites, runOk, runTac, Tmux } from './helpers/tmux.js';
 
 const tmux = new Tmux(import.meta.url);
 afterEach(() => tmux.kill());
 afterAll(() => tmux.kill());
 
-for (const variant of BACKENDS) {
+for (const variant of selectedBackends()) {
   describe(`generate replaces a live TAC only when told (${variant.name})`, { timeout: 90_000 }, () => {
     const env = new TacEnv(variant, 'replace');
-    /** The environment of the agent at the terminal: a help-desk agent when remote. */
+    /** The environment of the agent at the terminal: a help-desk agent against a server. */
     let agent: Record<string, string>;
 
     beforeAll(async () => {
       checkPrerequisites();
       await env.start();
-      agent = variant.name === 'remote' ? { ...env.env, ...env.remote.envFor('helpdesk') } : env.env;
+      agent = variant.name === 'local' ? env.env : { ...env.env, ...env.remote.envFor('helpdesk') };
       for (const u of ['alice', 'bob', 'carol', 'dave', 'erin']) await runOk(['users', 'add', '--username', u, '--email', `${u}@example.com`], env.env);
     }, 120_000);
     afterAll(() => env.stop());

@@ -8,11 +8,13 @@
  *  - 'remote': a real `tac serve --port 0` child process on its own temp dirs, with one agent per
  *    role created by `tac agents create` on its database; the CLI under test runs with only
  *    TAC_SERVER / TAC_CLIENT_ID / TAC_CLIENT_SECRET of the admin agent (no TAC_DB, its own empty
- *    HOME and XDG dirs), exactly as a CI job would. Setup commands (`env.admin`) use the same agent.
+ *    HOME and XDG dirs), exactly as a CI job would. Setup commands (`env.admin`) use the same agent;
+ *  - 'postgres': the same `tac serve` on a PostgreSQL database of the shared test cluster.
  * Tests use `env.tac` for the command under test and `env.admin` for setup (users add, policy
- * set, ...), so the same assertions hold for both: output and exit codes must match.
+ * set, ...), so the same assertions hold for all: output and exit codes must match.
  *
- * Select variants with TAC_E2E_BACKENDS=local,remote (default: both).
+ * Select variants with TAC_E2E_BACKENDS=local,remote,postgres (default: all three; postgres only
+ * where the test cluster runs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -364,7 +366,7 @@ export const remoteBackend = servedBackend('remote', async (sqlitePath) => sqlit
 
 /**
  * `tac serve` on a PostgreSQL database of its own (the agents created with `tac agents create
- * --db postgres://…`): a third backend for the suites that opt in (describeBackends' `postgres`).
+ * --db postgres://…`): the third backend, beside SQLite and `tac serve` on SQLite.
  */
 export const postgresBackend = servedBackend('postgres', () => createTestDatabase('e2e'));
 
@@ -397,16 +399,20 @@ async function startServed(server: ReturnType<typeof localDirs>, client: ReturnT
 }
 
 /**
- * Registered variants: local and remote run by default; postgres for the suites that ask for it
- * (describeBackends' `postgres` option; TAC_E2E_BACKENDS=postgres selects it for every suite) and
- * only where the test cluster runs (without PostgreSQL, test/pg/cluster.ts fails CI instead).
+ * Registered variants, all run by default; postgres only where the test cluster runs (without
+ * PostgreSQL, test/pg/cluster.ts fails CI instead). A suite that is not about the engine or the
+ * server opts out with describeBackends' `only`, saying why.
  */
 export const BACKENDS: BackendVariant[] = [localBackend, remoteBackend, postgresBackend];
 
-function selectedBackends(only?: string[], postgres = false): BackendVariant[] {
+/** The variants that run `tac serve`: for suites about the server (`only: SERVED`). */
+export const SERVED = ['remote', 'postgres'];
+
+/** The variants to run (TAC_E2E_BACKENDS), among `only`; postgres only where the cluster runs. */
+export function selectedBackends(only?: string[]): BackendVariant[] {
   const wanted = process.env.TAC_E2E_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
   return BACKENDS.filter((b) => {
-    if (b.name === 'postgres' && (!pgAdminUrl() || (!postgres && !wanted?.includes('postgres')))) return false;
+    if (b.name === 'postgres' && !pgAdminUrl()) return false;
     return (!wanted || wanted.includes(b.name)) && (!only || only.includes(b.name));
   });
 }
@@ -645,8 +651,8 @@ export class TacEnv {
  * Declares `name` once per backend variant. `fn` gets a TacEnv started in beforeAll and shared by
  * the tests of the block (use `env.isolated()` inside a test when it needs a clean slate).
  */
-export function describeBackends(name: string, fn: (env: TacEnv) => void, opts: { only?: string[]; postgres?: boolean } = {}): void {
-  const variants = selectedBackends(opts.only, opts.postgres);
+export function describeBackends(name: string, fn: (env: TacEnv) => void, opts: { only?: string[] } = {}): void {
+  const variants = selectedBackends(opts.only);
   if (!variants.length) {
     describe.skip(`${name} (no selected backend)`, () => {});
     return;
