@@ -7,12 +7,12 @@
  * random choices of a failed run (every suite logs the seed it used).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { describeRun, filesUnder, localDirs, REPO_ROOT, spawnNode, TAC_BIN, type Env, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
+import { describeRun, localDirs, spawnNode, TAC_BIN, type Env, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
 
 export { describeRun, filesUnder, parseJsonLines, REPO_ROOT, TAC_BIN, type RunResult, type Spawned } from '../e2e/helpers/tac.js';
 
@@ -389,26 +389,4 @@ export function invariantViolations(db: Database.Database, opts: { guestsHaveTac
   return out;
 }
 
-// ---- secret scans -------------------------------------------------------------------------------
-
-
-/** The forms a code or secret could be written in: as is, lower/upper case, grouped, UTF-16. */
-export function secretForms(secret: string): Buffer[] {
-  const forms = new Set([secret, secret.toLowerCase(), secret.toUpperCase()]);
-  if (secret.length === 8) forms.add(`${secret.slice(0, 4)} ${secret.slice(4)}`).add(`${secret.slice(0, 4)}-${secret.slice(4)}`);
-  return [...forms].flatMap((f) => [Buffer.from(f, 'utf8'), Buffer.from(f, 'utf16le')]);
-}
-
-/** Where (which file or output) any of the secrets occurs. */
-export function findSecrets(secrets: string[], sources: { name: string; bytes: Buffer }[]): string[] {
-  const hits: string[] = [];
-  const forms = secrets.map((s) => ({ s, forms: secretForms(s) }));
-  for (const src of sources) {
-    for (const { s, forms: fs } of forms) {
-      if (fs.some((f) => src.bytes.includes(f))) hits.push(`${s.slice(0, 2)}… in ${src.name}`);
-    }
-  }
-  return hits;
-}
-
-export const fileSources = (files: string[]) => files.map((f) => ({ name: f, bytes: readFileSync(f) }));
+export { fileSources, findSecrets, secretForms } from './secrets.js';
