@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Backend, ImportRow } from '../backends/backend.js';
 import { DuplicateTracker } from '../core/imports.js';
 import { isTacError, TacError } from '../core/errors.js';
+import { rememberCanonical } from '../core/phone.js';
 import { progressBar } from '../output/progress.js';
 import type { CommandContext } from './context.js';
 import { readCsv } from './csv.js';
@@ -11,8 +12,9 @@ import { RowSpool } from './spool.js';
 export const BATCH_SIZE = 500;
 const MAX_REPORTED_ERRORS = 20;
 
-export interface ImportPlan<T extends { email: string }, R> {
+export interface ImportPlan<T extends { email: string; phone?: string | null }, R> {
   checkHeader(columns: string[]): void;
+  /** The row validated and normalized by the core's rules (a phone number canonical), or a TacError. */
   fromCsv(record: Record<string, string>, line: number): T;
   uniqueFields(row: T): Record<string, string | null | undefined>;
   /** Returns an error message if this existing account makes the row fail under --on-existing. */
@@ -26,7 +28,7 @@ export interface ImportPlan<T extends { email: string }, R> {
  * nothing if any is bad, reporting line numbers; the second writes the spooled rows in batches,
  * so memory does not grow with the file and no row is parsed or validated twice.
  */
-export async function runImport<T extends { email: string }, R>(
+export async function runImport<T extends { email: string; phone?: string | null }, R>(
   ctx: CommandContext,
   open: () => Readable,
   plan: ImportPlan<T, R>,
@@ -41,6 +43,8 @@ export async function runImport<T extends { email: string }, R>(
     const bar = progressBar(ctx.io.stderr, rows, label);
     try {
       for (const batch of spool.batches(BATCH_SIZE)) {
+        // The check phase made these phone numbers canonical: the engine need not parse them again.
+        for (const { input } of batch) if (input.phone) rememberCanonical(input.phone);
         await onBatch(await plan.writeBatch(batch));
         done += batch.length;
         bar.update(done);
@@ -59,7 +63,7 @@ export async function runImport<T extends { email: string }, R>(
  * function so that what it holds for the whole file (the duplicate tracker) is freed before the
  * rows are written.
  */
-async function validate<T extends { email: string }, R>(ctx: CommandContext, backend: Backend, open: () => Readable, plan: ImportPlan<T, R>, spool: RowSpool<T>): Promise<number> {
+async function validate<T extends { email: string; phone?: string | null }, R>(ctx: CommandContext, backend: Backend, open: () => Readable, plan: ImportPlan<T, R>, spool: RowSpool<T>): Promise<number> {
   const errors: { line: number; error: TacError }[] = [];
   const dupes = new DuplicateTracker();
   let pending: { line: number; email: string }[] = [];
