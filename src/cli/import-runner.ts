@@ -2,16 +2,19 @@ import type { Readable } from 'node:stream';
 import type { Backend, ImportRow } from '../backends/backend.js';
 import { DuplicateTracker } from '../core/imports.js';
 import { isTacError, TacError } from '../core/errors.js';
+import { rememberCanonical } from '../core/phone.js';
 import { progressBar } from '../output/progress.js';
 import type { CommandContext } from './context.js';
 import { readCsv } from './csv.js';
+import { RowSpool } from './spool.js';
 
 /** Rows per transaction (locally) or request (remotely): bounded memory, bounded lock time. */
 export const BATCH_SIZE = 500;
 const MAX_REPORTED_ERRORS = 20;
 
-export interface ImportPlan<T extends { email: string }, R> {
+export interface ImportPlan<T extends { email: string; phone?: string | null }, R> {
   checkHeader(columns: string[]): void;
+  /** The row validated and normalized by the core's rules (a phone number canonical), or a TacError. */
   fromCsv(record: Record<string, string>, line: number): T;
   uniqueFields(row: T): Record<string, string | null | undefined>;
   /** Returns an error message if this existing account makes the row fail under --on-existing. */
@@ -20,11 +23,12 @@ export interface ImportPlan<T extends { email: string }, R> {
 }
 
 /**
- * Two passes over the CSV: the first validates every row (format, duplicates inside the file,
- * clashes with existing accounts) and writes nothing if any is bad, reporting line numbers; the
- * second writes in batches, streaming, so memory does not grow with the file.
+ * Two phases: the first reads the CSV once and validates every row (format, duplicates inside the
+ * file, clashes with existing accounts), keeping the validated rows in a spool file, and writes
+ * nothing if any is bad, reporting line numbers; the second writes the spooled rows in batches,
+ * so memory does not grow with the file and no row is parsed or validated twice.
  */
-export async function runImport<T extends { email: string }, R>(
+export async function runImport<T extends { email: string; phone?: string | null }, R>(
   ctx: CommandContext,
   open: () => Readable,
   plan: ImportPlan<T, R>,
@@ -32,37 +36,34 @@ export async function runImport<T extends { email: string }, R>(
   label = 'Importing',
 ): Promise<{ rows: number }> {
   const backend = await ctx.backend();
-  const rows = await validate(ctx, backend, open, plan);
-  let batch: ImportRow<T>[] = [];
-  let done = 0;
-  const bar = progressBar(ctx.io.stderr, rows, label);
-  const flush = async () => {
-    if (!batch.length) return;
-    await onBatch(await plan.writeBatch(batch));
-    done += batch.length;
-    bar.update(done);
-    batch = [];
-  };
+  const spool = new RowSpool<T>();
   try {
-    for await (const records of readCsv(open, plan.checkHeader)) {
-      for (const { line, record } of records) {
-        batch.push({ line, input: plan.fromCsv(record, line) });
-        if (batch.length >= BATCH_SIZE) await flush();
+    const rows = await validate(ctx, backend, open, plan, spool);
+    let done = 0;
+    const bar = progressBar(ctx.io.stderr, rows, label);
+    try {
+      for (const batch of spool.batches(BATCH_SIZE)) {
+        // The check phase made these phone numbers canonical: the engine need not parse them again.
+        for (const { input } of batch) if (input.phone) rememberCanonical(input.phone);
+        await onBatch(await plan.writeBatch(batch));
+        done += batch.length;
+        bar.update(done);
       }
+    } finally {
+      bar.stop();
     }
-    await flush();
+    return { rows };
   } finally {
-    bar.stop();
+    spool.close();
   }
-  return { rows };
 }
 
 /**
- * The first pass: reads every row and throws, reporting line numbers, if any is bad. Its own
+ * The first phase: reads every row, spools the valid ones, and throws, reporting line numbers, if any is bad. Its own
  * function so that what it holds for the whole file (the duplicate tracker) is freed before the
  * rows are written.
  */
-async function validate<T extends { email: string }, R>(ctx: CommandContext, backend: Backend, open: () => Readable, plan: ImportPlan<T, R>): Promise<number> {
+async function validate<T extends { email: string; phone?: string | null }, R>(ctx: CommandContext, backend: Backend, open: () => Readable, plan: ImportPlan<T, R>, spool: RowSpool<T>): Promise<number> {
   const errors: { line: number; error: TacError }[] = [];
   const dupes = new DuplicateTracker();
   let pending: { line: number; email: string }[] = [];
@@ -86,6 +87,8 @@ async function validate<T extends { email: string }, R>(ctx: CommandContext, bac
       rows++;
       try {
         const row = plan.fromCsv(record, line);
+        // Spooled even when it may repeat an earlier row: if it does, the import stops before writing.
+        if (!errors.length) spool.push(line, row);
         // A row that may repeat an earlier one is checked against existing accounts only if it does not.
         if (dupes.check(line, plan.uniqueFields(row))) pending.push({ line, email: row.email });
         else suspects.set(line, row.email);

@@ -47,6 +47,15 @@ const recentlyCanonical = new Set<string>();
 const RECENT_MAX = 10_000;
 
 /**
+ * Numbers canonicalPhone made earlier in this process and kept since (an import's check phase
+ * spools its rows, then writes them): the engine's check of each is then skipped again.
+ */
+export function rememberCanonical(e164: string): void {
+  if (recentlyCanonical.size >= RECENT_MAX) recentlyCanonical.clear();
+  recentlyCanonical.add(e164);
+}
+
+/**
  * The E.164 form of a typed number. A number without + (or 00) is read in `region`, the
  * database's default region (policy phoneRegion); without one it has no country and is refused.
  */
@@ -62,8 +71,7 @@ export function canonicalPhone(text: string, region: string | null): PhoneResult
     const brief = `is not a possible phone number${digits.startsWith('+') ? '' : ` in region ${region}`}`;
     return { ok: false, brief, problem: brief };
   }
-  if (recentlyCanonical.size >= RECENT_MAX) recentlyCanonical.clear();
-  recentlyCanonical.add(parsed.number);
+  rememberCanonical(parsed.number);
   return { ok: true, e164: parsed.number };
 }
 
