@@ -5,7 +5,8 @@ import type { Policy } from '../../core/policy.js';
 import type { Store } from '../../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
 import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
-import type { PgClient, PgPool, Queryable } from './pg.js';
+import type * as Pg from 'pg';
+import type { PgClient, PgPool } from './pg.js';
 
 /** Attempts of a transaction that PostgreSQL aborted for a deadlock or a serialization failure. */
 const MAX_ATTEMPTS = 5;
@@ -18,6 +19,15 @@ const META_LOCK = 0x74616303;
 const ROWS_PER_INSERT = 1000;
 
 const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, (_, i) => `$${from + i + 1}`).join(', ')})`;
+
+/** A transaction in progress: its connection, whether BEGIN has been sent, and writes not sent yet. */
+interface Tx {
+  client: PgClient;
+  begun: boolean;
+  writes: string[];
+  /** The TACs of the user just locked, read in the same round trip, until the next statement. */
+  tacsOf?: { userId: string; rows: Row[] };
+}
 
 /**
  * The Store on PostgreSQL. Every method returns a promise; the core awaits it through its flows.
@@ -33,18 +43,23 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  * on the unique indexes (a concurrent duplicate fails as a conflict); policy changes take an
  * advisory lock. Deadlocks (40P01) and serialization failures (40001) are retried, bounded.
  *
+ * Round trips (each a wait, with the user's row locked, and a wake-up of two processes; see
+ * `npm run bench`): statements are sent as late and as many at a time as the rules allow, as one
+ * simple-protocol query with their parameters inlined as escaped literals (libpq's escaping;
+ * node-postgres always speaks UTF-8, where that escaping is safe). BEGIN travels with the first
+ * statement; locking a user also reads its TACs (the next statement in that round trip, so after
+ * the lock); the writes whose outcome nothing reads (updateTac, updateUser, appendAudit) wait for
+ * the next statement or the COMMIT, which carries them. A verify is BEGIN + policy, user + TACs,
+ * writes + COMMIT: three round trips instead of seven, one of them with the user locked instead of
+ * four. Errors of held-back writes (none is expected) fail the COMMIT instead: it rolls back alike.
+ *
  * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
  * free of connections, and every query made while a transaction's flow runs is on its client.
  */
 export class PgStore implements Store {
-  private readonly tx = new AsyncLocalStorage<PgClient>();
+  private readonly tx = new AsyncLocalStorage<Tx>();
 
   constructor(readonly pool: PgPool) {}
-
-  /** The current transaction's client, or the pool (each query on its own). */
-  private db(): Queryable {
-    return this.tx.getStore() ?? this.pool;
-  }
 
   /** A query on the current transaction's client (or the pool); a unique violation becomes a conflict. */
   async query(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -52,35 +67,86 @@ export class PgStore implements Store {
   }
 
   private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    const tx = this.tx.getStore();
+    if (!tx) return this.pool.query(sql, params).then((r) => r.rows as Row[], (e: unknown) => Promise.reject(conflictOr(e)));
+    return (await this.statements(tx, [sql], params))[0]!;
+  }
+
+  /**
+   * Runs `sqls` (sharing `params`) in the transaction, after what it has not sent yet, in one round
+   * trip when their parameters can be inlined: one simple-protocol query, whose statements each
+   * see what the ones before them committed or locked (READ COMMITTED: a snapshot per statement).
+   */
+  private async statements(tx: Tx, sqls: readonly string[], params: readonly unknown[]): Promise<Row[][]> {
+    tx.tacsOf = undefined;
     try {
-      return (await this.db().query(sql, params)).rows as Row[];
+      const before = unsent(tx);
+      const inlined = sqls.map((sql) => inline(tx.client, sql, params));
+      if (inlined.some((x) => x === undefined) || (!before && sqls.length === 1)) {
+        if (before) await tx.client.query(before);
+        const out: Row[][] = [];
+        for (const sql of sqls) out.push((await tx.client.query(sql, params as unknown[])).rows as Row[]);
+        return out;
+      }
+      const results = (await tx.client.query([before, ...inlined].filter(Boolean).join('; '))) as unknown as Pg.QueryResult[];
+      return results.slice(-sqls.length).map((r) => r.rows as Row[]);
     } catch (e) {
       throw conflictOr(e);
     }
+  }
+
+  /**
+   * A user read in a transaction, locked, with its TACs read by the next statement of the same
+   * round trip (after the lock is granted, so as of the previous holder's commit): verify and
+   * issue read them next, and iterateTacs answers from them if nothing ran in between.
+   */
+  private async lockedUser(tx: Tx, where: string, value: string): Promise<User | undefined> {
+    const [users, tacs] = await this.statements(tx, [
+      `SELECT * FROM users WHERE ${where} FOR UPDATE`,
+      `SELECT * FROM tacs WHERE user_id IN (SELECT id FROM users WHERE ${where}) ORDER BY seq DESC`,
+    ], [value]);
+    const user = fromRow<User>(USER_COLUMNS, users![0]);
+    if (user) tx.tacsOf = { userId: user.id, rows: tacs!.filter((r) => r.user_id === user.id) };
+    return user;
   }
 
   private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
     return (await this.rows(sql, params))[0];
   }
 
-  private get lock(): string {
-    return this.tx.getStore() ? ' FOR UPDATE' : '';
+  /**
+   * A write nothing in this transaction reads the outcome of: in a transaction it waits for the
+   * next statement or the COMMIT (see the class comment); outside one it runs at once.
+   */
+  private write(sql: string, params: unknown[]): Promise<void> | undefined {
+    const tx = this.tx.getStore();
+    const inlined = tx && inline(tx.client, sql, params);
+    if (!inlined) return this.rows(sql, params).then(() => undefined);
+    tx.tacsOf = undefined;
+    tx.writes.push(inlined);
+    return undefined;
   }
 
   async transaction<T>(fn: () => Flow<T>): Promise<T> {
     if (this.tx.getStore()) return runAsync(fn());
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      const tx: Tx = { client, begun: false, writes: [] };
       let broken = false;
       try {
-        await client.query('BEGIN');
-        const value = await this.tx.run(client, () => runAsync(fn()));
-        await client.query('COMMIT');
+        const value = await this.tx.run(tx, () => runAsync(fn()));
+        // Nothing sent and nothing to write: nothing to commit.
+        if (tx.begun || tx.writes.length) {
+          const rest = unsent(tx);
+          await client.query(rest ? `${rest}; COMMIT` : 'COMMIT');
+        }
         return value;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        if (tx.begun) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
         const code = (e as { code?: string }).code;
         // A new flow each time: the core's flows act only on the store (see core/service/core.ts).
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
@@ -107,8 +173,8 @@ export class PgStore implements Store {
     await this.insert('users', USER_COLUMNS, [u as unknown as Row]);
   }
 
-  async updateUser(id: string, patch: Partial<Omit<User, 'id'>>): Promise<void> {
-    await this.update('users', USER_COLUMNS, id, patch as Row);
+  updateUser(id: string, patch: Partial<Omit<User, 'id'>>): Promise<void> | undefined {
+    return this.update('users', USER_COLUMNS, id, patch as Row);
   }
 
   async deleteUser(id: string): Promise<void> {
@@ -116,12 +182,16 @@ export class PgStore implements Store {
   }
 
   async getUser(id: string): Promise<User | undefined> {
-    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE id = $1${this.lock}`, [id]));
+    const tx = this.tx.getStore();
+    if (tx) return this.lockedUser(tx, 'id = $1', id);
+    return fromRow<User>(USER_COLUMNS, await this.one('SELECT * FROM users WHERE id = $1', [id]));
   }
 
   async findUser(field: 'username' | 'email' | 'phone', value: string): Promise<User | undefined> {
     const where = field === 'phone' ? 'phone = $1' : `lower(${field}) = lower($1)`;
-    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${where}${this.lock}`, [value]));
+    const tx = this.tx.getStore();
+    if (tx) return this.lockedUser(tx, where, value);
+    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${where}`, [value]));
   }
 
   async searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): Promise<User[]> {
@@ -141,8 +211,8 @@ export class PgStore implements Store {
     await this.insert('tacs', TAC_COLUMNS, [t as unknown as Row]);
   }
 
-  async updateTac(id: string, patch: Partial<TacRecord>): Promise<void> {
-    await this.update('tacs', TAC_COLUMNS, id, patch as Row);
+  updateTac(id: string, patch: Partial<TacRecord>): Promise<void> | undefined {
+    return this.update('tacs', TAC_COLUMNS, id, patch as Row);
   }
 
   async getTac(id: string): Promise<TacRecord | undefined> {
@@ -154,7 +224,11 @@ export class PgStore implements Store {
   }
 
   async iterateTacs(filter: { userId?: string }): Promise<Iterable<TacRecord>> {
-    const rows = filter.userId === undefined
+    const tx = this.tx.getStore();
+    const read = tx?.tacsOf;
+    let rows = read && read.userId === filter.userId ? read.rows : undefined;
+    if (tx) tx.tacsOf = undefined;
+    rows ??= filter.userId === undefined
       ? await this.rows('SELECT * FROM tacs ORDER BY seq DESC')
       : await this.rows('SELECT * FROM tacs WHERE user_id = $1 ORDER BY seq DESC', [filter.userId]);
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
@@ -192,13 +266,12 @@ export class PgStore implements Store {
 
   // ---- audit
 
-  async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
-    const row = await this.one(
+  appendAudit(e: NewAuditEvent): Promise<void> | undefined {
+    return this.write(
       `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details)],
     );
-    return { ...e, id: Number(row!.id) };
   }
 
   async queryAudit(query: AuditQuery): Promise<AuditEvent[]> {
@@ -250,12 +323,35 @@ export class PgStore implements Store {
     }
   }
 
-  private async update(table: string, columns: Record<string, string>, id: string, patch: Row): Promise<void> {
+  private update(table: string, columns: Record<string, string>, id: string, patch: Row): Promise<void> | undefined {
     const keys = Object.keys(patch);
-    if (!keys.length) return;
+    if (!keys.length) return undefined;
     const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
-    await this.rows(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
+    return this.write(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
   }
+}
+
+/** What the transaction has not sent yet (BEGIN, waiting writes), as one string, now marked sent. */
+function unsent(tx: Tx): string {
+  const parts = tx.begun ? tx.writes : ['BEGIN', ...tx.writes];
+  tx.begun = true;
+  tx.writes = [];
+  return parts.join('; ');
+}
+
+/**
+ * `sql` with its parameters as escaped literals (node-postgres's escapeLiteral, as libpq's), or
+ * undefined when one is not a string, a finite number, a boolean or null. Every value becomes a
+ * quoted literal, as node-postgres sends parameters (as text, typed by PostgreSQL from context).
+ */
+function inline(client: PgClient, sql: string, params: readonly unknown[]): string | undefined {
+  const literals: string[] = [];
+  for (const v of params) {
+    if (v === null || v === undefined) literals.push('NULL');
+    else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) literals.push(client.escapeLiteral(String(v)));
+    else return undefined;
+  }
+  return sql.replace(/\$(\d+)/g, (_, i: string) => literals[Number(i) - 1]!);
 }
 
 /** A unique index refusing a concurrent duplicate (23505) is a conflict, as the core reports one. */
