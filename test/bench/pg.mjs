@@ -21,7 +21,7 @@ export const benchSettings = (synchronousCommit = 'on') => [
  * Starts the cluster, creates database `tac_bench`, seeds it with `seed(env)` (the same `tac`
  * commands as the SQLite server, TAC_DB pointing here) and starts `replicas` servers on it.
  */
-export async function startPgReplicas({ tacBin, env, home, replicas, synchronousCommit, seed, serverEnv }) {
+export async function startPgReplicas({ tacBin, env, home, replicas, synchronousCommit, poolSize, seed, serverEnv }) {
   const cluster = await startPgCluster({ settings: benchSettings(synchronousCommit), prefix: 'tac-bench-pg-' });
   const servers = [];
   const stop = async () => {
@@ -41,7 +41,7 @@ export async function startPgReplicas({ tacBin, env, home, replicas, synchronous
     const seeded = seed(pgEnv);
     for (let i = 0; i < replicas; i++) {
       const logFd = openSync(join(home, `serve-pg-${i + 1}.log`), 'w');
-      const s = startProcess(...tacCommand(tacBin, ['serve', '--port', '0', '--json']), { env: { ...pgEnv, ...serverEnv }, stderrFd: logFd });
+      const s = startProcess(...tacCommand(tacBin, ['serve', '--port', '0', '--json', '--pool-size', String(poolSize)]), { env: { ...pgEnv, ...serverEnv }, stderrFd: logFd });
       closeSync(logFd);
       servers.push(s);
     }

@@ -4,11 +4,12 @@
 //
 //   node test/bench/run.mjs [--only cold,generate,serve,pg,import] [--runs 20] [--duration 10]
 //                           [--rounds 2] [--rows 10000,100000] [--repeats 3] [--root DIR] [--out DIR]
-//                           [--endpoints hello,verify,verify-many,issue] [--cpu-prof DIR] [--pg-sync on|off]
+//                           [--endpoints hello,verify,verify-many,issue] [--cpu-prof DIR] [--pg-sync on|off] [--pg-pool 10]
 //
 // `pg` adds PostgreSQL to the server rounds (one replica, and two behind a round robin), measured
 // interleaved with the SQLite server, which it is compared with: `--only pg` runs both.
-// --pg-sync sets PostgreSQL's synchronous_commit (on, its default, unless said otherwise).
+// --pg-sync sets PostgreSQL's synchronous_commit (on, its default, unless said otherwise);
+// --pg-pool each replica's --pool-size (10, tac serve's default).
 // --root benchmarks another checkout's built bin/tac (e.g. a worktree of an older commit).
 // --cpu-prof DIR makes every process started write a V8 .cpuprofile into DIR (open it in Chrome
 // DevTools or summarize it with `node test/bench/profile-top.mjs DIR`).
@@ -35,6 +36,7 @@ const { values: o } = parseArgs({
     out: { type: 'string', default: join(HERE, 'results') },
     'cpu-prof': { type: 'string' },
     'pg-sync': { type: 'string', default: 'on' },
+    'pg-pool': { type: 'string', default: '10' },
   },
 });
 
@@ -95,7 +97,7 @@ if (only.has('serve') || only.has('pg')) {
   log(`serve (${backends.join(', ')}): ${o.rounds} rounds of ${o.duration} s per endpoint, ${o.connections} connections`);
   results.serve = await serveBench({
     tacBin, duration: Number(o.duration), connections: Number(o.connections), rounds: Number(o.rounds), endpoints: o.endpoints.split(','),
-    backends, synchronousCommit: o['pg-sync'], log,
+    backends, synchronousCommit: o['pg-sync'], poolSize: Number(o['pg-pool']), log,
   });
   if (results.serve.verify?.vsHello !== undefined) judge('verifyThroughput', results.serve.verify.vsHello);
   if (results.serve.verify) judge('verifyP99', results.serve.verify.p99Ms);

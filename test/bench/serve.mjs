@@ -128,7 +128,7 @@ function summarize(rs) {
  * `backends`: ['sqlite'] or ['sqlite', 'pg']. Results: hello, verify, issue (SQLite) as before;
  * with pg also hello2 (two hello-worlds, round robin) and pg.one / pg.two ({ verify, issue }).
  */
-export async function serveBench({ tacBin, duration, connections, rounds, endpoints = ['hello', ...ENDPOINTS], backends = ['sqlite'], synchronousCommit = 'on', log = () => {} }) {
+export async function serveBench({ tacBin, duration, connections, rounds, endpoints = ['hello', ...ENDPOINTS], backends = ['sqlite'], synchronousCommit = 'on', poolSize = 10, log = () => {} }) {
   const h = hermeticEnv('serve');
   const stops = [];
   try {
@@ -155,10 +155,10 @@ export async function serveBench({ tacBin, duration, connections, rounds, endpoi
     if (withPg) {
       log('  starting PostgreSQL and two replicas');
       const replicas = await startPgReplicas({
-        tacBin, env: h.env, home: h.home, replicas: 2, synchronousCommit, serverEnv: SERVER_ENV, seed: (env) => seed(tacBin, env, h.home),
+        tacBin, env: h.env, home: h.home, replicas: 2, synchronousCommit, poolSize, serverEnv: SERVER_ENV, seed: (env) => seed(tacBin, env, h.home),
       });
       stops.push(replicas.stop);
-      pgInfo = { version: replicas.version, settings: replicas.settings, poolSizePerReplica: 10 };
+      pgInfo = { version: replicas.version, settings: replicas.settings, poolSizePerReplica: poolSize };
       pgTargets = { one: await targetsFor(replicas.urls.slice(0, 1), replicas.seeded, next), two: await targetsFor(replicas.urls, replicas.seeded, next) };
       if (endpoints.includes('hello')) plan.push(['hello2', { url: helloUrls, method: 'POST', headers: json, body: sqlite.helloBody }]);
     }
