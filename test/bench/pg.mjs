@@ -1,6 +1,6 @@
 // The PostgreSQL side of the serve benchmark: a private cluster with durable settings, one
 // database, the same data as the SQLite server, and `tac serve` replicas on it sharing one key file.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startPgCluster } from '../pg/cluster-lib.mjs';
@@ -21,7 +21,7 @@ export const benchSettings = (synchronousCommit = 'on') => [
  * Starts the cluster, creates database `tac_bench`, seeds it with `seed(env)` (the same `tac`
  * commands as the SQLite server, TAC_DB pointing here) and starts `replicas` servers on it.
  */
-export async function startPgReplicas({ tacBin, env, home, replicas, synchronousCommit, poolSize, seed, serverEnv }) {
+export async function startPgReplicas({ tacBin, env, home, replicas, synchronousCommit, poolSize = 10, seed, serverEnv }) {
   const cluster = await startPgCluster({ settings: benchSettings(synchronousCommit), prefix: 'tac-bench-pg-' });
   const servers = [];
   const stop = async () => {
@@ -47,7 +47,9 @@ export async function startPgReplicas({ tacBin, env, home, replicas, synchronous
     }
     const urls = [];
     for (const s of servers) urls.push((await s.ready).url);
-    return { urls, seeded, version, settings: benchSettings(synchronousCommit), stop };
+    // PostgreSQL's processes: the postmaster and its children (backends, WAL writer, checkpointer).
+    const postmaster = Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return { urls, pids: servers.map((s) => s.child.pid), postmaster, seeded, version, settings: benchSettings(synchronousCommit), stop };
   } catch (e) {
     await stop();
     throw e;

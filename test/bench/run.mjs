@@ -127,12 +127,12 @@ log(`\nwrote ${join(o.out, 'results.json')} and results.md`);
 function pgRows(s, row, share) {
   const hello2 = s.hello2 ? `two hello-worlds ${s.hello2.requestsPerSec} req/s, p99 ${s.hello2.p99Ms} ms` : '';
   const vs = (x) => [share(x), x.vsSqlite === undefined ? '' : `${Math.round(x.vsSqlite * 100)}% of SQLite`].filter(Boolean).join('; ');
-  const fig = (x) => `${x.requestsPerSec} req/s, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms`;
+  const fig = (x) => `${x.requestsPerSec} req/s, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms; CPU/request ${x.serverCpuMsPerRequest} ms replicas + ${x.dbCpuMsPerRequest} ms PostgreSQL`;
   const what = { verify: 'verify (one user)', 'verify-many': 'verify (1,000 users)', issue: 'issue' };
   const target = { verify: 'pgVerify', 'verify-many': 'pgVerifyMany' };
   for (const e of Object.keys(what)) {
     const { one, two } = s.pg;
-    if (one[e]) row(`${what[e]}, one replica on PostgreSQL, ${s.connections} connections`, fig(one[e]), `SQLite ${s[e].requestsPerSec} req/s`, vs(one[e]), target[e] ?? '');
+    if (one[e]) row(`${what[e]}, one replica on PostgreSQL, ${s.connections} connections`, fig(one[e]), `SQLite ${s[e].requestsPerSec} req/s (CPU/request ${s[e].serverCpuMsPerRequest} ms)`, vs(one[e]), target[e] ?? '');
     if (two[e]) row(`${what[e]}, two replicas on PostgreSQL`, fig(two[e]), hello2, vs(two[e]), '');
   }
 }

@@ -5,7 +5,7 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { HERE, hermeticEnv, mean, NODE, round, startProcess, tac, tacCommand, tacJson } from './lib.mjs';
+import { cpuMs, HERE, hermeticEnv, mean, NODE, round, startProcess, tac, tacCommand, tacJson } from './lib.mjs';
 import { startPgReplicas } from './pg.mjs';
 
 /** Users the issue benchmark cycles through (issuing replaces a user's live TAC, so spread the load). */
@@ -120,6 +120,8 @@ function summarize(rs) {
     p99Ms: Math.max(...rs.map((x) => x.p99Ms)),
     non2xx: rs.reduce((a, x) => a + x.non2xx, 0),
     errors: rs.reduce((a, x) => a + x.errors, 0),
+    serverCpuMsPerRequest: round(mean(rs.map((x) => x.serverCpuMsPerRequest)), 3),
+    ...(rs[0].dbCpuMsPerRequest === undefined ? {} : { dbCpuMsPerRequest: round(mean(rs.map((x) => x.dbCpuMsPerRequest)), 3) }),
     rounds: rs,
   };
 }
@@ -148,31 +150,41 @@ export async function serveBench({ tacBin, duration, connections, rounds, endpoi
     const sqlite = await targetsFor([(await server.ready).url], seeded, next);
     const json = { 'content-type': 'application/json' };
     // name → [result key, autocannon options]; measured in this order every round.
+    // name → [autocannon options, the server processes whose CPU time it uses, their parents'];
+    // measured in this order every round.
     const plan = [];
-    if (endpoints.includes('hello')) plan.push(['hello', { url: helloUrls[0], method: 'POST', headers: json, body: sqlite.helloBody }]);
+    if (endpoints.includes('hello')) plan.push(['hello', { url: helloUrls[0], method: 'POST', headers: json, body: sqlite.helloBody }, [hellos[0].child.pid]]);
     let pgInfo;
     let pgTargets;
+    let pgPids;
+    let pgPostmaster;
     if (withPg) {
       log('  starting PostgreSQL and two replicas');
       const replicas = await startPgReplicas({
         tacBin, env: h.env, home: h.home, replicas: 2, synchronousCommit, poolSize, serverEnv: SERVER_ENV, seed: (env) => seed(tacBin, env, h.home),
       });
       stops.push(replicas.stop);
+      ({ pids: pgPids, postmaster: pgPostmaster } = replicas);
       pgInfo = { version: replicas.version, settings: replicas.settings, poolSizePerReplica: poolSize };
       pgTargets = { one: await targetsFor(replicas.urls.slice(0, 1), replicas.seeded, next), two: await targetsFor(replicas.urls, replicas.seeded, next) };
-      if (endpoints.includes('hello')) plan.push(['hello2', { url: helloUrls, method: 'POST', headers: json, body: sqlite.helloBody }]);
+      if (endpoints.includes('hello')) plan.push(['hello2', { url: helloUrls, method: 'POST', headers: json, body: sqlite.helloBody }, hellos.map((x) => x.child.pid)]);
     }
     for (const e of ENDPOINTS.filter((x) => endpoints.includes(x))) {
-      plan.push([e, sqlite[e]]);
-      if (pgTargets) plan.push([`pg.one.${e}`, pgTargets.one[e]], [`pg.two.${e}`, pgTargets.two[e]]);
+      plan.push([e, sqlite[e], [server.child.pid]]);
+      if (pgTargets) plan.push([`pg.one.${e}`, pgTargets.one[e], pgPids.slice(0, 1), [pgPostmaster]], [`pg.two.${e}`, pgTargets.two[e], pgPids, [pgPostmaster]]);
     }
 
     const runs = Object.fromEntries(plan.map(([k]) => [k, []]));
     for (let r = 0; r < rounds; r++) {
-      for (const [name, t] of plan) {
+      for (const [name, t, pids, parents = []] of plan) {
         await cannon({ ...t, connections, duration: WARMUP_SECONDS });
+        const servers = cpuMs(pids);
+        const db = parents.length ? cpuMs([], parents) : 0;
         const result = pick(await cannon({ ...t, connections, duration }));
-        log(`  round ${r + 1} ${name}: ${result.requestsPerSec} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.non2xx || result.errors ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`);
+        // CPU per request: the server processes', and PostgreSQL's (what the 2 cores are shared by).
+        result.serverCpuMsPerRequest = round((cpuMs(pids) - servers) / result.requests, 3);
+        if (parents.length) result.dbCpuMsPerRequest = round((cpuMs([], parents) - db) / result.requests, 3);
+        log(`  round ${r + 1} ${name}: ${result.requestsPerSec} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, CPU/request ${result.serverCpuMsPerRequest}${result.dbCpuMsPerRequest === undefined ? '' : ` + ${result.dbCpuMsPerRequest} (PostgreSQL)`} ms${result.non2xx || result.errors ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`);
         runs[name].push(result);
       }
     }
