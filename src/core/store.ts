@@ -47,7 +47,8 @@ export interface Store {
   getPolicy(opts?: { forUpdate?: boolean }): MaybePromise<Policy | undefined>;
   savePolicy(p: Policy): MaybePromise<void>;
 
-  appendAudit(e: NewAuditEvent): MaybePromise<AuditEvent>;
+  /** Nothing reads the new row's id: PostgreSQL sends the INSERT with the COMMIT (see PgStore). */
+  appendAudit(e: NewAuditEvent): MaybePromise<void>;
   queryAudit(q: AuditQuery): MaybePromise<AuditEvent[]>;
 
   // Imports: a batch of rows at a time.

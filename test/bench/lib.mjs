@@ -1,6 +1,6 @@
 // Helpers shared by the benchmark sections: hermetic environments, timed process runs, statistics.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,38 @@ export function startProcess(cmd, args, { env, stderrFd }) {
   });
   return { child, ready, stop };
 }
+
+/**
+ * CPU time (user + system, ms) the processes `pids` have used so far, from /proc (Linux; NaN
+ * elsewhere or for a process gone), and the children of `parents` (a PostgreSQL postmaster's backends).
+ */
+export function cpuMs(pids, parents = []) {
+  if (!existsSync('/proc/self/stat')) return NaN;
+  const stat = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    } catch {
+      return undefined;
+    }
+  };
+  const all = new Set(pids.map(String));
+  if (parents.length) {
+    const ps = new Set(parents.map(String));
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) if (ps.has(stat(pid)?.[1])) all.add(pid);
+    for (const p of ps) all.add(p);
+  }
+  let ticks = 0;
+  for (const pid of all) {
+    const f = stat(pid);
+    if (f) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(r.stdout) || 100;
+})();
 
 export function gitCommit(root = ROOT) {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });

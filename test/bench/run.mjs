@@ -2,10 +2,14 @@
 // `npm run bench`: measures start-up, local generate, the server under load and guest imports in
 // one run on this machine, and writes test/bench/results/results.{json,md}. Not run in CI.
 //
-//   node test/bench/run.mjs [--only cold,generate,serve,import] [--runs 20] [--duration 10]
+//   node test/bench/run.mjs [--only cold,generate,serve,pg,import] [--runs 20] [--duration 10]
 //                           [--rounds 2] [--rows 10000,100000] [--repeats 3] [--root DIR] [--out DIR]
-//                           [--endpoints hello,verify,issue] [--cpu-prof DIR]
+//                           [--endpoints hello,verify,verify-many,issue] [--cpu-prof DIR] [--pg-sync on|off] [--pg-pool 10]
 //
+// `pg` adds PostgreSQL to the server rounds (one replica, and two behind a round robin), measured
+// interleaved with the SQLite server, which it is compared with: `--only pg` runs both.
+// --pg-sync sets PostgreSQL's synchronous_commit (on, its default, unless said otherwise);
+// --pg-pool each replica's --pool-size (10, tac serve's default).
 // --root benchmarks another checkout's built bin/tac (e.g. a worktree of an older commit).
 // --cpu-prof DIR makes every process started write a V8 .cpuprofile into DIR (open it in Chrome
 // DevTools or summarize it with `node test/bench/profile-top.mjs DIR`).
@@ -16,21 +20,23 @@ import { parseArgs } from 'node:util';
 import { coldStart, generate } from './cold.mjs';
 import { importBench } from './import.mjs';
 import { gitCommit, HERE, profiling, ROOT, round, rssMethod } from './lib.mjs';
-import { serveBench } from './serve.mjs';
+import { ENDPOINTS, serveBench } from './serve.mjs';
 
 const { values: o } = parseArgs({
   options: {
-    only: { type: 'string', default: 'cold,generate,serve,import' },
+    only: { type: 'string', default: 'cold,generate,serve,pg,import' },
     runs: { type: 'string', default: '20' },
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
-    endpoints: { type: 'string', default: 'hello,verify,issue' },
+    endpoints: { type: 'string', default: 'hello,verify,verify-many,issue' },
     rows: { type: 'string', default: '10000,100000' },
     repeats: { type: 'string', default: '3' },
     root: { type: 'string', default: ROOT },
     out: { type: 'string', default: join(HERE, 'results') },
     'cpu-prof': { type: 'string' },
+    'pg-sync': { type: 'string', default: 'on' },
+    'pg-pool': { type: 'string', default: '10' },
   },
 });
 
@@ -49,6 +55,8 @@ const TARGETS = {
   generate: { text: '`tac generate --json` ≤ 1.6× `node -e 0`', max: 1.6 },
   verifyThroughput: { text: 'verify ≥ 60% of hello-world req/s', min: 0.6 },
   verifyP99: { text: 'verify p99 ≤ 20 ms', max: 20 },
+  pgVerify: { text: 'verify (one user), one replica on PostgreSQL ≥ 50% of `tac serve` on SQLite', min: 0.5 },
+  pgVerifyMany: { text: 'verify (1,000 users), one replica on PostgreSQL ≥ 50% of `tac serve` on SQLite', min: 0.5 },
   importRate: { text: 'import ≥ 20,000 rows/s', min: 20_000 },
   importRss: { text: 'import peak RSS does not grow with rows (largest file ≤ 1.1× smallest)', max: 1.1 },
 };
@@ -84,13 +92,17 @@ if (only.has('generate')) {
   results.generate = generate({ tacBin, runs: Number(o.runs) });
   judge('generate', results.generate.generate.ratio);
 }
-if (only.has('serve')) {
-  log(`serve: ${o.rounds} rounds of ${o.duration} s per endpoint, ${o.connections} connections`);
+if (only.has('serve') || only.has('pg')) {
+  const backends = only.has('pg') ? ['sqlite', 'pg'] : ['sqlite'];
+  log(`serve (${backends.join(', ')}): ${o.rounds} rounds of ${o.duration} s per endpoint, ${o.connections} connections`);
   results.serve = await serveBench({
-    tacBin, duration: Number(o.duration), connections: Number(o.connections), rounds: Number(o.rounds), endpoints: o.endpoints.split(','), log,
+    tacBin, duration: Number(o.duration), connections: Number(o.connections), rounds: Number(o.rounds), endpoints: o.endpoints.split(','),
+    backends, synchronousCommit: o['pg-sync'], poolSize: Number(o['pg-pool']), log,
   });
   if (results.serve.verify?.vsHello !== undefined) judge('verifyThroughput', results.serve.verify.vsHello);
   if (results.serve.verify) judge('verifyP99', results.serve.verify.p99Ms);
+  if (results.serve.pg?.one.verify) judge('pgVerify', results.serve.pg.one.verify.vsSqlite);
+  if (results.serve.pg?.one['verify-many']) judge('pgVerifyMany', results.serve.pg.one['verify-many'].vsSqlite);
 }
 if (only.has('import')) {
   const sizes = o.rows.split(',').map(Number);
@@ -110,6 +122,20 @@ const md = markdown(results);
 writeFileSync(join(o.out, 'results.md'), md);
 process.stdout.write(md);
 log(`\nwrote ${join(o.out, 'results.json')} and results.md`);
+
+/** The PostgreSQL rows: each replica setup beside its hello-world baseline and the SQLite server. */
+function pgRows(s, row, share) {
+  const hello2 = s.hello2 ? `two hello-worlds ${s.hello2.requestsPerSec} req/s, p99 ${s.hello2.p99Ms} ms` : '';
+  const vs = (x) => [share(x), x.vsSqlite === undefined ? '' : `${Math.round(x.vsSqlite * 100)}% of SQLite`].filter(Boolean).join('; ');
+  const fig = (x) => `${x.requestsPerSec} req/s, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms; CPU/request ${x.serverCpuMsPerRequest} ms replicas + ${x.dbCpuMsPerRequest} ms PostgreSQL`;
+  const what = { verify: 'verify (one user)', 'verify-many': 'verify (1,000 users)', issue: 'issue' };
+  const target = { verify: 'pgVerify', 'verify-many': 'pgVerifyMany' };
+  for (const e of Object.keys(what)) {
+    const { one, two } = s.pg;
+    if (one[e]) row(`${what[e]}, one replica on PostgreSQL, ${s.connections} connections`, fig(one[e]), `SQLite ${s[e].requestsPerSec} req/s (CPU/request ${s[e].serverCpuMsPerRequest} ms)`, vs(one[e]), target[e] ?? '');
+    if (two[e]) row(`${what[e]}, two replicas on PostgreSQL`, fig(two[e]), hello2, vs(two[e]), '');
+  }
+}
 
 function markdown(r) {
   const m = r.machine;
@@ -142,9 +168,12 @@ function markdown(r) {
       row(`\`POST /v1/tacs/verify\`, ${s.connections} connections`, `${s.verify.requestsPerSec} req/s, p50 ${s.verify.p50Ms} ms`, hello, share(s.verify), 'verifyThroughput');
       row('`POST /v1/tacs/verify` p99 latency', `${s.verify.p99Ms} ms`, '', `${s.verify.p99Ms} ms`, 'verifyP99');
     }
+    if (s['verify-many']) row(`\`POST /v1/tacs/verify\`, 1,000 users in turn`, `${s['verify-many'].requestsPerSec} req/s, p50 ${s['verify-many'].p50Ms} ms, p99 ${s['verify-many'].p99Ms} ms`, hello, share(s['verify-many']), '');
     if (s.issue) row(`\`POST /v1/tacs\` (issue), ${s.connections} connections`, `${s.issue.requestsPerSec} req/s, p50 ${s.issue.p50Ms} ms, p99 ${s.issue.p99Ms} ms`, hello, share(s.issue), '');
-    const bad = ['hello', 'verify', 'issue'].filter((k) => s[k]?.non2xx || s[k]?.errors);
-    if (bad.length) lines.push(`| errors | ${bad.map((k) => `${k}: ${s[k].non2xx} non-2xx, ${s[k].errors} errors`).join('; ')} | | | | |`);
+    if (s.pg) pgRows(s, row, share);
+    const measured = { hello: s.hello, hello2: s.hello2, ...Object.fromEntries(ENDPOINTS.map((e) => [e, s[e]])), ...Object.fromEntries(['one', 'two'].flatMap((n) => ENDPOINTS.map((e) => [`pg ${n} ${e}`, s.pg?.[n][e]]))) };
+    const bad = Object.keys(measured).filter((k) => measured[k]?.non2xx || measured[k]?.errors);
+    if (bad.length) lines.push(`| errors | ${bad.map((k) => `${k}: ${measured[k].non2xx} non-2xx, ${measured[k].errors} errors`).join('; ')} | | | | |`);
   }
   if (r.import) {
     for (const x of Object.values(r.import)) {
@@ -152,8 +181,10 @@ function markdown(r) {
     }
     if (r.targets.importRss) row('import peak RSS, largest vs smallest file', '', '', `${r.targets.importRss.value}×`, 'importRss');
   }
-  lines.push('', `Cold start and generate: median of ${r.options.runs} runs each, interleaved with \`node -e 0\` in rotating order; wall time from spawn to exit.`);
+  lines.push('');
+  if (r.cold || r.generate) lines.push(`Cold start and generate: median of ${r.options.runs} runs each, interleaved with \`node -e 0\` in rotating order; wall time from spawn to exit.`);
   if (r.serve) lines.push(`Server: autocannon, ${r.serve.connections} connections, ${r.serve.rounds} rounds × ${r.serve.durationSeconds} s per endpoint after a 2 s warm-up; req/s and p50 averaged over rounds, p99 the worst round.`);
+  if (r.serve?.pg) lines.push(`PostgreSQL ${r.serve.pg.version} on this machine (${r.serve.pg.settings.join(', ')}), pool of ${r.serve.pg.poolSizePerReplica} connections per replica; two replicas: autocannon's connections alternate between their ports (no proxy), the baseline two hello-worlds likewise. SQLite: WAL, synchronous = NORMAL.`);
   if (r.import) lines.push(`Import: whole process, fresh database each run, median of ${r.options.repeats} runs; peak RSS by ${r.options.rssMethod}, the highest run.`);
   return `${lines.join('\n')}\n`;
 }

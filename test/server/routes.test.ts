@@ -74,6 +74,15 @@ describeEngines('routes', (engine) => {
         { line: 3, status: 'skipped', email: 'bob@example.com' },
       ]);
     });
+
+    it('a user reference with a control character (NUL too) matches nobody: 404 for lookups, verify not found, on either engine', async () => {
+      for (const ref of ['bob\u0000', 'b\u0000ob', 'bob\u001b[31m']) {
+        const shown = await call(desk, 'GET', `/v1/users/${encodeURIComponent(ref)}`);
+        expect(shown.statusCode, shown.body).toBe(404);
+        const issued = await call(desk, 'POST', '/v1/tacs', { user: ref, verifiedBy: 'callback' });
+        expect(issued.statusCode, issued.body).toBe(404);
+      }
+    });
   });
 
   describe('TACs', () => {

@@ -125,10 +125,11 @@ for (const [name, open] of ENGINES) {
 
     it('appends and queries audit events newest first, by user, action and time', async () => {
       const userId = fresh().id;
-      const e1 = await s().appendAudit(event({ userId, details: { a: 1, nested: { b: [1, 2] } } }));
-      const e2 = await s().appendAudit(event({ userId, at: '2026-01-01T00:10:00.000Z', action: 'tac.generated', tacId: 'tac_x' }));
-      expect(e2.id).toBeGreaterThan(e1.id);
-      expect(await s().queryAudit({ userId, limit: 10 })).toEqual([e2, e1]);
+      const added = [event({ userId, details: { a: 1, nested: { b: [1, 2] } } }), event({ userId, at: '2026-01-01T00:10:00.000Z', action: 'tac.generated', tacId: 'tac_x' })];
+      for (const e of added) await s().appendAudit(e);
+      const [e2, e1] = await s().queryAudit({ userId, limit: 10 });
+      expect(e2!.id).toBeGreaterThan(e1!.id);
+      expect([e1, e2]).toEqual([{ ...added[0], id: e1!.id }, { ...added[1], id: e2!.id }]);
       expect(await s().queryAudit({ userId, action: 'tac.generated', limit: 10 })).toEqual([e2]);
       expect(await s().queryAudit({ userId, since: '2026-01-01T00:05:00.000Z', limit: 10 })).toEqual([e2]);
     });
@@ -158,6 +159,48 @@ for (const [name, open] of ENGINES) {
       await store.insertUser(u);
       const clash = settle(() => store.insertUser({ ...u, id: fresh().id, username: u.username.toUpperCase(), email: fresh().email, phone: null }));
       await expect(clash).rejects.toThrow();
+    });
+
+    it('in a transaction, later reads see its writes, quotes and backslashes are written as given, and a throw leaves none', async () => {
+      // PostgreSQL holds these writes back, inlined as literals, until the next statement or the COMMIT.
+      const store = s();
+      const u = user(fresh());
+      const t = tac({ id: `tac_${u.id.slice(4)}`, userId: u.id });
+      await store.insertUser(u);
+      await store.insertTac(t);
+      const odd = `it's \\ "odd" \\' $1 ;-- ü`;
+      const e = event({ userId: u.id, tacId: t.id, reason: odd, details: { note: odd, n: 1.5, ok: true, none: null } });
+      const seen = await store.transaction(function* () {
+        yield* q(store.updateTac(t.id, { useCount: 3, lastUsedAt: '2026-01-01T00:05:00.000Z', revokedReason: odd, caseSensitive: true }));
+        yield* q(store.updateUser(u.id, { failedAttempts: 2, lockedUntil: null, name: odd }));
+        yield* q(store.appendAudit(e));
+        const tacs = [...yield* q(store.iterateTacs({ userId: u.id }))];
+        const got = yield* q(store.getUser(u.id));
+        const audit = yield* q(store.queryAudit({ userId: u.id, limit: 5 }));
+        return { tacs, got, audit };
+      });
+      const patchedTac = { ...t, useCount: 3, lastUsedAt: '2026-01-01T00:05:00.000Z', revokedReason: odd, caseSensitive: true };
+      expect(seen.tacs).toEqual([patchedTac]);
+      expect(seen.got).toEqual({ ...u, failedAttempts: 2, name: odd });
+      expect(seen.audit).toEqual([{ ...e, id: seen.audit[0]!.id }]);
+      // Writes last in a transaction commit with it.
+      await store.transaction(function* () {
+        yield* q(store.getUser(u.id));
+        yield* q(store.updateTac(t.id, { useCount: 4 }));
+        yield* q(store.appendAudit({ ...e, action: 'tac.verified' }));
+      });
+      expect(await store.getTac(t.id)).toEqual({ ...patchedTac, useCount: 4 });
+      expect((await store.queryAudit({ userId: u.id, limit: 5 })).map((x) => x.action)).toEqual(['tac.verified', e.action]);
+      // A flow that throws after its writes: none of them is kept.
+      const failing = settle(() => store.transaction(function* () {
+        yield* q(store.getUser(u.id));
+        yield* q(store.updateTac(t.id, { useCount: 9 }));
+        yield* q(store.appendAudit({ ...e, action: 'tac.revoked' }));
+        throw new Error('boom');
+      }));
+      await expect(failing).rejects.toThrow('boom');
+      expect((await store.getTac(t.id))!.useCount).toBe(4);
+      expect(await store.queryAudit({ userId: u.id, limit: 5 })).toHaveLength(2);
     });
 
     it('through the core: a one-time code verified by 12 requests at once is accepted exactly once', async () => {

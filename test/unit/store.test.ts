@@ -123,11 +123,16 @@ describe('SqliteStore', () => {
   });
 
   it('appends and queries audit events', () => {
-    const e1 = store.appendAudit(event({ details: { a: 1, nested: { b: [1, 2] } } }));
-    const e2 = store.appendAudit(event({ at: '2026-01-01T00:10:00.000Z', action: 'tac.generated', userId: 'usr_x', tacId: 'tac_x' }));
-    const e3 = store.appendAudit(event({ at: '2026-01-01T00:20:00.000Z', action: 'tac.verify_failed', userId: 'usr_y', outcome: 'failure', reason: 'invalid_code' }));
-    expect(e2.id).toBeGreaterThan(e1.id);
-    expect(store.queryAudit({ limit: 10 })).toEqual([e3, e2, e1]);
+    const added = [
+      event({ details: { a: 1, nested: { b: [1, 2] } } }),
+      event({ at: '2026-01-01T00:10:00.000Z', action: 'tac.generated', userId: 'usr_x', tacId: 'tac_x' }),
+      event({ at: '2026-01-01T00:20:00.000Z', action: 'tac.verify_failed', userId: 'usr_y', outcome: 'failure', reason: 'invalid_code' }),
+    ];
+    for (const e of added) store.appendAudit(e);
+    const [e3, e2, e1] = store.queryAudit({ limit: 10 });
+    expect(e2!.id).toBeGreaterThan(e1!.id);
+    expect(e3!.id).toBeGreaterThan(e2!.id);
+    expect([e1, e2, e3]).toEqual(added.map((e, i) => ({ ...e, id: [e1, e2, e3][i]!.id })));
     expect(store.queryAudit({ limit: 1 })).toEqual([e3]);
     expect(store.queryAudit({ limit: 10, userId: 'usr_x' })).toEqual([e2]);
     expect(store.queryAudit({ limit: 10, action: 'tac.verify_failed' })).toEqual([e3]);

@@ -83,6 +83,9 @@ export class ServiceCore {
   }
 
   *findUser(ref: string): Flow<User | undefined> {
+    // No user's id, username, email or phone holds a control character (they are refused on the
+    // way in): such a ref matches nobody, on every engine (PostgreSQL would refuse a NUL outright).
+    if (/[\u0000-\u001f\u007f]/.test(ref.trim())) return undefined;
     // Phones are stored canonical (E.164): a typed number is read in the policy's phoneRegion,
     // which is read only when the reference looks like a number.
     const region = phoneDigits(ref) ? (yield* this.getPolicy()).phoneRegion : null;

@@ -4,10 +4,12 @@ import type { Policy } from '../../core/policy.js';
 import type { Store } from '../../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
 import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
+import type * as Pg from 'pg';
 import { Availability } from './availability.js';
 import { TacError } from '../../core/errors.js';
 import { COMMIT_UNKNOWN, isConnectionFailure, pgError, UNIQUE_VIOLATION } from './errors.js';
-import type { PgClient, PgPool, Queryable } from './pg.js';
+import type { PgPool } from './pg.js';
+import { inline, unsent, type Tx } from './tx.js';
 
 /** Attempts of a transaction that PostgreSQL aborted for a deadlock, a serialization failure or a unique violation. */
 const MAX_ATTEMPTS = 5;
@@ -20,6 +22,7 @@ const META_LOCK = 0x74616303;
 const ROWS_PER_INSERT = 1000;
 
 const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, (_, i) => `$${from + i + 1}`).join(', ')})`;
+
 
 /**
  * The Store on PostgreSQL. Every method returns a promise; the core awaits it through its flows.
@@ -36,6 +39,16 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  * (its checks then see the committed row); policy changes take an advisory lock. Deadlocks
  * (40P01), serialization failures (40001) and unique violations (23505) are retried, bounded.
  *
+ * Round trips (each a wait, with the user's row locked, and a wake-up of two processes; see
+ * `npm run bench`): statements are sent as late and as many at a time as the rules allow, as one
+ * simple-protocol query with their parameters inlined as escaped literals (libpq's escaping;
+ * node-postgres always speaks UTF-8, where that escaping is safe). BEGIN travels with the first
+ * statement; locking a user also reads its TACs (the next statement in that round trip, so after
+ * the lock); the writes whose outcome nothing reads (updateTac, updateUser, appendAudit) wait for
+ * the next statement or the COMMIT, which carries them. A verify is BEGIN + policy, user + TACs,
+ * writes + COMMIT: three round trips instead of seven, one of them with the user locked instead of
+ * four. Errors of held-back writes (none is expected) fail the COMMIT instead: it rolls back alike.
+ *
  * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
  * free of connections, and every query made while a transaction's flow runs is on its client.
  *
@@ -43,15 +56,10 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  * TacError('unavailable'), and `availability` tells the server when that starts and ends.
  */
 export class PgStore implements Store {
-  private readonly tx = new AsyncLocalStorage<PgClient>();
+  private readonly tx = new AsyncLocalStorage<Tx>();
   readonly availability = new Availability();
 
   constructor(readonly pool: PgPool) {}
-
-  /** The current transaction's client, or the pool (each query on its own). */
-  private db(): Queryable {
-    return this.tx.getStore() ?? this.pool;
-  }
 
   /** A query on the current transaction's client (or the pool); a unique violation becomes a conflict. */
   async query(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -59,14 +67,44 @@ export class PgStore implements Store {
   }
 
   private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    let rows: Row[];
+    const tx = this.tx.getStore();
+    if (!tx) {
+      let rows: Row[];
+      try {
+        rows = (await this.pool.query(sql, params)).rows as Row[];
+      } catch (e) {
+        throw this.failure(e);
+      }
+      this.availability.succeeded();
+      return rows;
+    }
+    return (await this.statements(tx, [sql], params))[0]!;
+  }
+
+  /**
+   * Runs `sqls` (sharing `params`) in the transaction, after what it has not sent yet, in one round
+   * trip when their parameters can be inlined: one simple-protocol query, whose statements each
+   * see what the ones before them committed or locked (READ COMMITTED: a snapshot per statement).
+   */
+  private async statements(tx: Tx, sqls: readonly string[], params: readonly unknown[]): Promise<Row[][]> {
+    tx.tacsOf = undefined;
+    let out: Row[][];
     try {
-      rows = (await this.db().query(sql, params)).rows as Row[];
+      const before = unsent(tx);
+      const inlined = sqls.map((sql) => inline(tx.client, sql, params));
+      if (inlined.some((x) => x === undefined) || (!before && sqls.length === 1)) {
+        if (before) await tx.client.query(before);
+        out = [];
+        for (const sql of sqls) out.push((await tx.client.query(sql, params as unknown[])).rows as Row[]);
+      } else {
+        const results = (await tx.client.query([before, ...inlined].filter(Boolean).join('; '))) as unknown as Pg.QueryResult[];
+        out = results.slice(-sqls.length).map((r) => r.rows as Row[]);
+      }
     } catch (e) {
       throw this.failure(e);
     }
     this.availability.succeeded();
-    return rows;
+    return out;
   }
 
   /** The error to throw for `e` (see errors.ts); an unavailable database is reported once per outage. */
@@ -81,12 +119,36 @@ export class PgStore implements Store {
     await this.rows('SELECT 1');
   }
 
+  /**
+   * A user read in a transaction, locked, with its TACs read by the next statement of the same
+   * round trip (after the lock is granted, so as of the previous holder's commit): verify and
+   * issue read them next, and iterateTacs answers from them if nothing ran in between.
+   */
+  private async lockedUser(tx: Tx, where: string, value: string): Promise<User | undefined> {
+    const [users, tacs] = await this.statements(tx, [
+      `SELECT * FROM users WHERE ${where} FOR UPDATE`,
+      `SELECT * FROM tacs WHERE user_id IN (SELECT id FROM users WHERE ${where}) ORDER BY seq DESC`,
+    ], [value]);
+    const user = fromRow<User>(USER_COLUMNS, users![0]);
+    if (user) tx.tacsOf = { userId: user.id, rows: tacs!.filter((r) => r.user_id === user.id) };
+    return user;
+  }
+
   private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
     return (await this.rows(sql, params))[0];
   }
 
-  private get lock(): string {
-    return this.tx.getStore() ? ' FOR UPDATE' : '';
+  /**
+   * A write nothing in this transaction reads the outcome of: in a transaction it waits for the
+   * next statement or the COMMIT (see the class comment); outside one it runs at once.
+   */
+  private write(sql: string, params: unknown[]): Promise<void> | undefined {
+    const tx = this.tx.getStore();
+    const inlined = tx && inline(tx.client, sql, params);
+    if (!inlined) return this.rows(sql, params).then(() => undefined);
+    tx.tacsOf = undefined;
+    tx.writes.push(inlined);
+    return undefined;
   }
 
   async transaction<T>(fn: () => Flow<T>): Promise<T> {
@@ -100,15 +162,21 @@ export class PgStore implements Store {
         lost = e;
       };
       client.on('error', onLost);
+      const tx: Tx = { client, begun: false, writes: [] };
       let discard = false;
       let committing = false;
       try {
-        await client.query('BEGIN');
-        const value = await this.tx.run(client, () => runAsync(fn()));
-        committing = true;
-        await client.query('COMMIT');
+        const value = await this.tx.run(tx, () => runAsync(fn()));
+        // Nothing sent and nothing to write: nothing to commit.
+        if (tx.begun || tx.writes.length) {
+          const rest = unsent(tx);
+          committing = true;
+          await client.query(rest ? `${rest}; COMMIT` : 'COMMIT');
+        }
         return value;
-      } catch (e) {
+      } catch (caught) {
+        // The COMMIT's query may carry held-back writes: their errors are mapped like any other.
+        const e = pgError(caught);
         // Over a lost connection ROLLBACK would fail, or wait on a dead socket: the client is
         // destroyed instead (PostgreSQL rolls back what the closed session left open).
         if (lost !== undefined || isConnectionFailure(e)) {
@@ -117,7 +185,7 @@ export class PgStore implements Store {
           // The COMMIT was sent: whether it took effect is unknown, as after a lost HTTP answer.
           throw committing ? new TacError('unavailable', COMMIT_UNKNOWN, { cause: lost ?? e }) : failure;
         }
-        discard = await client.query('ROLLBACK').then(() => false, () => true);
+        if (tx.begun) discard = await client.query('ROLLBACK').then(() => false, () => true);
         // A unique violation arrives as a conflict (pgError) with PostgreSQL's error as its cause.
         const code = (e as { code?: string }).code;
         const cause = ((e as { cause?: { code?: string } }).cause)?.code;
@@ -152,8 +220,8 @@ export class PgStore implements Store {
     await this.insert('users', USER_COLUMNS, [u as unknown as Row]);
   }
 
-  async updateUser(id: string, patch: Partial<Omit<User, 'id'>>): Promise<void> {
-    await this.update('users', USER_COLUMNS, id, patch as Row);
+  updateUser(id: string, patch: Partial<Omit<User, 'id'>>): Promise<void> | undefined {
+    return this.update('users', USER_COLUMNS, id, patch as Row);
   }
 
   async deleteUser(id: string): Promise<void> {
@@ -161,12 +229,16 @@ export class PgStore implements Store {
   }
 
   async getUser(id: string): Promise<User | undefined> {
-    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE id = $1${this.lock}`, [id]));
+    const tx = this.tx.getStore();
+    if (tx) return this.lockedUser(tx, 'id = $1', id);
+    return fromRow<User>(USER_COLUMNS, await this.one('SELECT * FROM users WHERE id = $1', [id]));
   }
 
   async findUser(field: 'username' | 'email' | 'phone', value: string): Promise<User | undefined> {
     const where = field === 'phone' ? 'phone = $1' : `lower(${field}) = lower($1)`;
-    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${where}${this.lock}`, [value]));
+    const tx = this.tx.getStore();
+    if (tx) return this.lockedUser(tx, where, value);
+    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${where}`, [value]));
   }
 
   async searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): Promise<User[]> {
@@ -186,8 +258,8 @@ export class PgStore implements Store {
     await this.insert('tacs', TAC_COLUMNS, [t as unknown as Row]);
   }
 
-  async updateTac(id: string, patch: Partial<TacRecord>): Promise<void> {
-    await this.update('tacs', TAC_COLUMNS, id, patch as Row);
+  updateTac(id: string, patch: Partial<TacRecord>): Promise<void> | undefined {
+    return this.update('tacs', TAC_COLUMNS, id, patch as Row);
   }
 
   async getTac(id: string): Promise<TacRecord | undefined> {
@@ -199,7 +271,11 @@ export class PgStore implements Store {
   }
 
   async iterateTacs(filter: { userId?: string }): Promise<Iterable<TacRecord>> {
-    const rows = filter.userId === undefined
+    const tx = this.tx.getStore();
+    const read = tx?.tacsOf;
+    let rows = read && read.userId === filter.userId ? read.rows : undefined;
+    if (tx) tx.tacsOf = undefined;
+    rows ??= filter.userId === undefined
       ? await this.rows('SELECT * FROM tacs ORDER BY seq DESC')
       : await this.rows('SELECT * FROM tacs WHERE user_id = $1 ORDER BY seq DESC', [filter.userId]);
     return rows.map((r) => fromRow<TacRecord>(TAC_COLUMNS, r)!);
@@ -239,13 +315,12 @@ export class PgStore implements Store {
 
   // ---- audit
 
-  async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
-    const row = await this.one(
+  appendAudit(e: NewAuditEvent): Promise<void> | undefined {
+    return this.write(
       `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details)],
     );
-    return { ...e, id: Number(row!.id) };
   }
 
   async queryAudit(query: AuditQuery): Promise<AuditEvent[]> {
@@ -297,10 +372,10 @@ export class PgStore implements Store {
     }
   }
 
-  private async update(table: string, columns: Record<string, string>, id: string, patch: Row): Promise<void> {
+  private update(table: string, columns: Record<string, string>, id: string, patch: Row): Promise<void> | undefined {
     const keys = Object.keys(patch);
-    if (!keys.length) return;
+    if (!keys.length) return undefined;
     const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
-    await this.rows(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
+    return this.write(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
   }
 }

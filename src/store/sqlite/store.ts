@@ -291,12 +291,11 @@ export class SqliteStore implements Store {
 
   // ---- audit
 
-  appendAudit(e: NewAuditEvent): AuditEvent {
-    const info = this.stmt(
+  appendAudit(e: NewAuditEvent): void {
+    this.stmt(
       `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
        VALUES (@at, @actor, @action, @userId, @tacId, @outcome, @reason, @details)`,
     ).run({ ...e, details: JSON.stringify(e.details) });
-    return { ...e, id: Number(info.lastInsertRowid) };
   }
 
   queryAudit(q: AuditQuery): AuditEvent[] {
