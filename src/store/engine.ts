@@ -1,9 +1,14 @@
 import type { Flow, MaybePromise } from '../core/flow.js';
 import type { Store } from '../core/store.js';
 import type { AgentsStore } from './agents-store.js';
-import type { AvailabilityListener } from './postgres/availability.js';
 
-export type { AvailabilityListener };
+/** A change of the database's availability as the queries see it; `reason` when it went away. */
+export interface AvailabilityChange {
+  available: boolean;
+  reason?: string;
+}
+
+export type AvailabilityListener = (change: AvailabilityChange) => void;
 
 /**
  * One open database: the TAC store and the agents store on it, and how flows run there. SQLite

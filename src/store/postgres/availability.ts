@@ -1,12 +1,7 @@
+import type { AvailabilityChange, AvailabilityListener } from '../engine.js';
+
+export type { AvailabilityChange };
 import { failureReason } from './errors.js';
-
-/** A change of the database's availability as the queries see it; `reason` when it went away. */
-export interface AvailabilityChange {
-  available: boolean;
-  reason?: string;
-}
-
-export type AvailabilityListener = (change: AvailabilityChange) => void;
 
 /**
  * Whether the last query reached the database. The server logs transitions only (one line when
