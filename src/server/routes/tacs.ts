@@ -53,7 +53,7 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
       },
     },
     schema: { ...verify.schema, body: S.VerifyRequest, response: { 200: S.Verdict, ...problems } },
-  }, async (req) => ctx.writes.run(() => serviceFor(ctx, req).verify(req.body.user, req.body.code)));
+  }, async (req) => ctx.writes.runGrouped(() => serviceFor(ctx, req).verify(req.body.user, req.body.code)));
 
   const purge = doc('policy:write', 'tacs', 'Delete finished TACs older than the policy\'s purgeAfterDays');
   app.post('/v1/purge', {

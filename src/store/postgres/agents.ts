@@ -1,6 +1,9 @@
 import { toAgent, toGrant, type AgentRecord, type AgentRow, type AgentsStore, type NewToken, type TokenGrant } from '../agents-store.js';
 import type { PgStore } from './store.js';
 
+/** Token lookups waiting for their query, by token hash. */
+type TokenLookups = Map<string, { now: string; resolve: (g: TokenGrant | undefined) => void; reject: (e: unknown) => void }[]>;
+
 /**
  * AgentsStore on PostgreSQL. Its queries go through the PgStore, so inside a TAC store
  * transaction they run on that transaction's connection and commit with it.
@@ -51,14 +54,49 @@ export class PgAgentsStore implements AgentsStore {
     );
   }
 
-  async findLiveToken(tokenHash: string, now: string): Promise<TokenGrant | undefined> {
-    const [row] = await this.rows(
-      `SELECT t.scopes, t.issued_at AS t_issued_at, t.expires_at AS t_expires_at, a.*
-       FROM agent_tokens t JOIN agents a ON a.client_id = t.client_id
-       WHERE t.token_hash = $1 AND t.expires_at > $2 AND a.revoked_at IS NULL`,
-      [tokenHash, now],
-    );
-    return row ? toGrant(row) : undefined;
+  /**
+   * Lookups of one event-loop turn go as one query (a server under load authenticates many
+   * requests per turn, mostly with the same few tokens). Each is still sent after its request
+   * arrived, so a revocation committed before that is seen: nothing is cached across turns.
+   */
+  findLiveToken(tokenHash: string, now: string): Promise<TokenGrant | undefined> {
+    return new Promise((resolve, reject) => {
+      // In a transaction, on its connection and at once.
+      if (this.store.inTransaction()) return void this.lookUp(new Map([[tokenHash, [{ now, resolve, reject }]]]));
+      let waiting = this.lookups.get(tokenHash);
+      if (!waiting) this.lookups.set(tokenHash, (waiting = []));
+      waiting.push({ now, resolve, reject });
+      if (this.lookups.size === 1 && waiting.length === 1) {
+        setImmediate(() => {
+          const lookups = this.lookups;
+          this.lookups = new Map();
+          void this.lookUp(lookups);
+        });
+      }
+    });
+  }
+
+  private lookups: TokenLookups = new Map();
+
+  private async lookUp(lookups: TokenLookups): Promise<void> {
+    let rows: AgentRow[];
+    try {
+      // Expiry is checked below against each lookup's own instant (ISO strings compare as times).
+      rows = await this.rows(
+        `SELECT t.token_hash, t.scopes, t.issued_at AS t_issued_at, t.expires_at AS t_expires_at, a.*
+         FROM agent_tokens t JOIN agents a ON a.client_id = t.client_id
+         WHERE t.token_hash = ANY($1::text[]) AND a.revoked_at IS NULL`,
+        [[...lookups.keys()]],
+      );
+    } catch (e) {
+      for (const waiting of lookups.values()) for (const w of waiting) w.reject(e);
+      return;
+    }
+    const found = new Map(rows.map((r) => [r.token_hash as string, r]));
+    for (const [hash, waiting] of lookups) {
+      const row = found.get(hash);
+      for (const w of waiting) w.resolve(row && (row.t_expires_at as string) > w.now ? toGrant(row) : undefined);
+    }
   }
 
   async deleteExpiredTokens(now: string): Promise<number> {

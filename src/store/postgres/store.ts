@@ -7,13 +7,13 @@ import { AUDIT_COLUMNS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../
 import type * as Pg from 'pg';
 import { Availability } from './availability.js';
 import { TacError } from '../../core/errors.js';
-import { COMMIT_UNKNOWN, isConnectionFailure, pgError, UNIQUE_VIOLATION } from './errors.js';
+import { isConnectionFailure, pgError } from './errors.js';
 import type { PgPool } from './pg.js';
-import { inline, unsent, type Tx } from './tx.js';
+import { PgGroupCommit } from './group-commit.js';
+import { lockUser, tacsOf, USER_WHERE, type UserKey } from './prepared.js';
+import { runTransaction, type Session } from './transaction.js';
+import { inline, sent, unsent, type RowChange, type Tx, type UserView } from './tx.js';
 
-/** Attempts of a transaction that PostgreSQL aborted for a deadlock, a serialization failure or a unique violation. */
-const MAX_ATTEMPTS = 5;
-const RETRYABLE = new Set(['40001', '40P01']);
 /** pg_advisory_xact_lock key serializing policy changes (the policy row may not exist yet). */
 const POLICY_LOCK = 0x74616302;
 /** pg_advisory_xact_lock key serializing first writes of meta values (the key's fingerprint). */
@@ -39,15 +39,9 @@ const placeholders = (from: number, n: number) => `(${Array.from({ length: n }, 
  * (its checks then see the committed row); policy changes take an advisory lock. Deadlocks
  * (40P01), serialization failures (40001) and unique violations (23505) are retried, bounded.
  *
- * Round trips (each a wait, with the user's row locked, and a wake-up of two processes; see
- * `npm run bench`): statements are sent as late and as many at a time as the rules allow, as one
- * simple-protocol query with their parameters inlined as escaped literals (libpq's escaping;
- * node-postgres always speaks UTF-8, where that escaping is safe). BEGIN travels with the first
- * statement; locking a user also reads its TACs (the next statement in that round trip, so after
- * the lock); the writes whose outcome nothing reads (updateTac, updateUser, appendAudit) wait for
- * the next statement or the COMMIT, which carries them. A verify is BEGIN + policy, user + TACs,
- * writes + COMMIT: three round trips instead of seven, one of them with the user locked instead of
- * four. Errors of held-back writes (none is expected) fail the COMMIT instead: it rolls back alike.
+ * Round trips: see tx.ts (statements sent as late and as many at a time as the rules allow),
+ * prepared.ts (the verify's reads, prepared per connection) and group-commit.ts (the server's
+ * verifies sharing transactions).
  *
  * The transaction's queries go to its client through an AsyncLocalStorage: the core's flows stay
  * free of connections, and every query made while a transaction's flow runs is on its client.
@@ -59,7 +53,27 @@ export class PgStore implements Store {
   private readonly tx = new AsyncLocalStorage<Tx>();
   readonly availability = new Availability();
 
+  /** How transactions reach the pool and this store's context (transaction.ts, group-commit.ts). */
+  private readonly session: Session = {
+    connect: () => this.pool.connect().catch((e: unknown) => Promise.reject(this.failure(e))),
+    within: (tx, fn) => this.tx.run(tx, fn),
+    outside: (fn) => this.tx.exit(fn),
+    failure: (e) => this.failure(e),
+    succeeded: () => this.availability.succeeded(),
+  };
+
+  /** The server's verifies share transactions (group-commit.ts); everything else runs alone. */
+  private readonly group = new PgGroupCommit({ ...this.session, transaction: (fn) => this.transaction(fn) });
+
   constructor(readonly pool: PgPool) {}
+
+  /**
+   * Runs `fn` in a transaction it may share with other flows (PgGroupCommit): for flows that lock
+   * at most one user, through getUser or findUser. Resolves after the shared COMMIT.
+   */
+  grouped<T>(fn: () => Flow<T>): Promise<T> {
+    return this.group.run(fn);
+  }
 
   /** A query on the current transaction's client (or the pool); a unique violation becomes a conflict. */
   async query(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -88,6 +102,7 @@ export class PgStore implements Store {
    */
   private async statements(tx: Tx, sqls: readonly string[], params: readonly unknown[]): Promise<Row[][]> {
     tx.tacsOf = undefined;
+    if (tx.group) return tx.group.statements(tx, sqls, params);
     let out: Row[][];
     try {
       const before = unsent(tx);
@@ -103,6 +118,7 @@ export class PgStore implements Store {
     } catch (e) {
       throw this.failure(e);
     }
+    sent(tx);
     this.availability.succeeded();
     return out;
   }
@@ -112,6 +128,11 @@ export class PgStore implements Store {
     const err = pgError(e);
     if (isConnectionFailure(err)) this.availability.failed(e);
     return err;
+  }
+
+  /** Whether the caller runs in one of this store's transactions. */
+  inTransaction(): boolean {
+    return this.tx.getStore() !== undefined;
   }
 
   /** A trivial query on a pooled connection: the readiness check. */
@@ -124,14 +145,14 @@ export class PgStore implements Store {
    * round trip (after the lock is granted, so as of the previous holder's commit): verify and
    * issue read them next, and iterateTacs answers from them if nothing ran in between.
    */
-  private async lockedUser(tx: Tx, where: string, value: string): Promise<User | undefined> {
-    const [users, tacs] = await this.statements(tx, [
-      `SELECT * FROM users WHERE ${where} FOR UPDATE`,
-      `SELECT * FROM tacs WHERE user_id IN (SELECT id FROM users WHERE ${where}) ORDER BY seq DESC`,
-    ], [value]);
-    const user = fromRow<User>(USER_COLUMNS, users![0]);
-    if (user) tx.tacsOf = { userId: user.id, rows: tacs!.filter((r) => r.user_id === user.id) };
-    return user;
+  private async lockedUser(tx: Tx, key: UserKey, value: string): Promise<User | undefined> {
+    const [users, tacs] = await this.statements(tx, [`EXECUTE ${lockUser(key)}($1)`, `EXECUTE ${tacsOf(key)}($1)`], [value]);
+    let read: UserView | undefined = users![0] && { user: users![0], tacs: tacs!.filter((r) => r.user_id === users![0]!.id) };
+    // In a group, another flow may have this user: go on as it left it (group-commit.ts).
+    if (read && tx.group) read = await tx.group.lock(tx, read.user.id as string, read);
+    if (!read) return undefined;
+    tx.tacsOf = { userId: read.user.id as string, rows: read.tacs };
+    return fromRow<User>(USER_COLUMNS, read.user);
   }
 
   private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
@@ -142,67 +163,23 @@ export class PgStore implements Store {
    * A write nothing in this transaction reads the outcome of: in a transaction it waits for the
    * next statement or the COMMIT (see the class comment); outside one it runs at once.
    */
-  private write(sql: string, params: unknown[]): Promise<void> | undefined {
+  private write(sql: string, params: unknown[], opts: { into?: string; change?: RowChange } = {}): Promise<void> | undefined {
+    const { into, change } = opts;
     const tx = this.tx.getStore();
     const inlined = tx && inline(tx.client, sql, params);
-    if (!inlined) return this.rows(sql, params).then(() => undefined);
+    if (!inlined) return this.rows(into ? `${into} VALUES ${sql}` : sql, params).then(() => undefined);
     tx.tacsOf = undefined;
-    tx.writes.push(inlined);
+    const w = into ? { into, row: inlined } : inlined;
+    if (tx.group) tx.group.write(w, change);
+    else tx.writes.push(w);
     return undefined;
   }
 
   async transaction<T>(fn: () => Flow<T>): Promise<T> {
     if (this.tx.getStore()) return runAsync(fn());
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect().catch((e: unknown) => Promise.reject(this.failure(e)));
-      // The pool listens for errors of idle clients only: without a listener of ours, a connection
-      // lost between two queries of this transaction would be an 'error' event that ends the process.
-      let lost: unknown;
-      const onLost = (e: unknown) => {
-        lost = e;
-      };
-      client.on('error', onLost);
-      const tx: Tx = { client, begun: false, writes: [] };
-      let discard = false;
-      let committing = false;
-      try {
-        const value = await this.tx.run(tx, () => runAsync(fn()));
-        // Nothing sent and nothing to write: nothing to commit.
-        if (tx.begun || tx.writes.length) {
-          const rest = unsent(tx);
-          committing = true;
-          await client.query(rest ? `${rest}; COMMIT` : 'COMMIT');
-        }
-        return value;
-      } catch (caught) {
-        // The COMMIT's query may carry held-back writes: their errors are mapped like any other.
-        const e = pgError(caught);
-        // Over a lost connection ROLLBACK would fail, or wait on a dead socket: the client is
-        // destroyed instead (PostgreSQL rolls back what the closed session left open).
-        if (lost !== undefined || isConnectionFailure(e)) {
-          discard = true;
-          const failure = this.failure(lost ?? e);
-          // The COMMIT was sent: whether it took effect is unknown, as after a lost HTTP answer.
-          throw committing ? new TacError('unavailable', COMMIT_UNKNOWN, { cause: lost ?? e }) : failure;
-        }
-        if (tx.begun) discard = await client.query('ROLLBACK').then(() => false, () => true);
-        // A unique violation arrives as a conflict (pgError) with PostgreSQL's error as its cause.
-        const code = (e as { code?: string }).code;
-        const cause = ((e as { cause?: { code?: string } }).cause)?.code;
-        // A new flow each time: the core's flows act only on the store (see core/service/core.ts).
-        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
-        // A unique index refused a row a concurrent transaction committed after this one checked:
-        // run again, so the core's own checks see that row and answer as one process would
-        // (skip or reissue an existing guest, name the taken username) instead of a bare conflict.
-        if (e instanceof TacError && cause === UNIQUE_VIOLATION && attempt < MAX_ATTEMPTS) continue;
-        throw this.failure(e);
-      } finally {
-        client.off('error', onLost);
-        // A truthy argument destroys the client: a broken one never goes back to the pool.
-        client.release(discard || lost !== undefined);
-      }
-    }
+    return runTransaction(this.session, fn);
   }
+
 
   async getMeta(key: string, opts?: { forUpdate?: boolean }): Promise<string | undefined> {
     // The row may not exist yet (nothing to lock): an advisory lock serializes whoever may set it.
@@ -230,15 +207,14 @@ export class PgStore implements Store {
 
   async getUser(id: string): Promise<User | undefined> {
     const tx = this.tx.getStore();
-    if (tx) return this.lockedUser(tx, 'id = $1', id);
+    if (tx) return this.lockedUser(tx, 'id', id);
     return fromRow<User>(USER_COLUMNS, await this.one('SELECT * FROM users WHERE id = $1', [id]));
   }
 
   async findUser(field: 'username' | 'email' | 'phone', value: string): Promise<User | undefined> {
-    const where = field === 'phone' ? 'phone = $1' : `lower(${field}) = lower($1)`;
     const tx = this.tx.getStore();
-    if (tx) return this.lockedUser(tx, where, value);
-    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${where}`, [value]));
+    if (tx) return this.lockedUser(tx, field, value);
+    return fromRow<User>(USER_COLUMNS, await this.one(`SELECT * FROM users WHERE ${USER_WHERE[field]}`, [value]));
   }
 
   async searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): Promise<User[]> {
@@ -264,6 +240,8 @@ export class PgStore implements Store {
 
   async getTac(id: string): Promise<TacRecord | undefined> {
     // In a transaction the TAC's user is locked too: a revoke and a verify of it run one after the other.
+    // A group's members claim users as getUser/findUser lock them; this lock is not claimed, so not grouped.
+    if (this.tx.getStore()?.group) throw new Error('PgStore.getTac: not for a grouped flow (see group-commit.ts)');
     const sql = this.tx.getStore()
       ? 'SELECT t.* FROM tacs t JOIN users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE'
       : 'SELECT * FROM tacs WHERE id = $1';
@@ -305,7 +283,8 @@ export class PgStore implements Store {
 
   async getPolicy(opts?: { forUpdate?: boolean }): Promise<Policy | undefined> {
     if (opts?.forUpdate && this.tx.getStore()) await this.rows('SELECT pg_advisory_xact_lock($1)', [POLICY_LOCK]);
-    const row = await this.one('SELECT json FROM policy WHERE id = 1');
+    // Prepared on a transaction's connection only (outside one, the pool picks any connection).
+    const row = await this.one(this.tx.getStore() ? 'EXECUTE tac_policy' : 'SELECT json FROM policy WHERE id = 1');
     return row ? (JSON.parse(row.json as string) as Policy) : undefined;
   }
 
@@ -316,10 +295,11 @@ export class PgStore implements Store {
   // ---- audit
 
   appendAudit(e: NewAuditEvent): Promise<void> | undefined {
+    // One row of a multi-row INSERT: a transaction's (or a group's) audit rows go as one statement.
     return this.write(
-      `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      '($1, $2, $3, $4, $5, $6, $7, $8)',
       [e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details)],
+      { into: 'INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)' },
     );
   }
 
@@ -372,10 +352,12 @@ export class PgStore implements Store {
     }
   }
 
-  private update(table: string, columns: Record<string, string>, id: string, patch: Row): Promise<void> | undefined {
+  private update(table: RowChange['table'], columns: Record<string, string>, id: string, patch: Row): Promise<void> | undefined {
     const keys = Object.keys(patch);
     if (!keys.length) return undefined;
     const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
-    return this.write(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]);
+    // The row as PostgreSQL would return it after this UPDATE (for a group's view of it).
+    const row = Object.fromEntries(keys.map((k) => [columns[k]!, patch[k] ?? null]));
+    return this.write(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])], { change: { table, id, row } });
   }
 }
