@@ -22,16 +22,19 @@ parentPort.on('message', (texts) => {
 });
 `;
 
+/** Batches (of csv.ts's 500 records) held back at most, waiting for the worker. */
+const AHEAD = 2;
+
 /** A number in the form canonicalPhone returns: +, then digits, nothing else. */
 const E164_SHAPE = /^\+[0-9]{4,16}$/;
 
 /**
- * Passes the batches of an import's CSV through unchanged, one batch behind, while a worker thread
- * checks the next batch's phone numbers: numbers found canonical are remembered (rememberCanonical),
- * so the row checks on this thread skip libphonenumber, ~20-60 µs a number, and every number is
- * still checked by the same library on one thread or the other. Numbers in any other form, and all
- * of them if the worker fails, are parsed here as before. The first batch is handed on at once (a
- * small file never waits for the worker to start).
+ * Passes the batches of an import's CSV through unchanged, a batch or two behind, while a worker
+ * thread checks the batches' phone numbers: numbers found canonical are remembered
+ * (rememberCanonical), so the row checks on this thread skip libphonenumber, ~20-60 µs a number,
+ * and every number is still checked by the same library on one thread or the other. Numbers in
+ * any other form, and all of them if the worker fails, are parsed here as before. The first batch
+ * is handed on at once (a small file never waits for the worker to start).
  */
 export async function* phonesAhead(batches: AsyncIterable<CsvRecord[]>, field = 'phone'): AsyncGenerator<CsvRecord[]> {
   let worker: Worker | undefined;
@@ -59,7 +62,8 @@ export async function* phonesAhead(batches: AsyncIterable<CsvRecord[]>, field = 
     });
   };
   try {
-    let held: { records: CsvRecord[]; checked: Promise<void> } | undefined;
+    // Up to AHEAD batches are held back while the worker checks them: it falls behind by moments.
+    const held: { records: CsvRecord[]; checked: Promise<void> }[] = [];
     let first = true;
     for await (const records of batches) {
       if (first) {
@@ -67,16 +71,16 @@ export async function* phonesAhead(batches: AsyncIterable<CsvRecord[]>, field = 
         yield records;
         continue;
       }
-      const next = { records, checked: check(records) };
-      if (held) {
-        await held.checked;
-        yield held.records;
+      held.push({ records, checked: check(records) });
+      if (held.length > AHEAD) {
+        const next = held.shift()!;
+        await next.checked;
+        yield next.records;
       }
-      held = next;
     }
-    if (held) {
-      await held.checked;
-      yield held.records;
+    for (const next of held) {
+      await next.checked;
+      yield next.records;
     }
   } finally {
     await worker?.terminate();

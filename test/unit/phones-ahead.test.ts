@@ -30,6 +30,14 @@ describe('phonesAhead: an import checks the next batch\'s phone numbers in a wor
     expect(knownCanonical('+15550001001')).toBe(false);
   });
 
+  it('keeps the order over many batches, holding back only a few', async () => {
+    const batches = Array.from({ length: 8 }, (_, b) => rows(2 + b * 3, [0, 1, 2].map((i) => `+1555100${b}${i}00`)));
+    const seen: CsvRecord[][] = [];
+    for await (const b of phonesAhead(source(batches))) seen.push(b);
+    expect(seen).toEqual(batches);
+    for (const b of batches.slice(1)) for (const { record } of b) expect(knownCanonical(record.phone!)).toBe(true);
+  });
+
   it('stops its worker when the reader stops early, and passes on the source\'s error', async () => {
     let n = 0;
     for await (const _ of phonesAhead(source([rows(2, ['+15550002001']), rows(3, ['+15550002002']), rows(4, ['+15550002003'])]))) {
