@@ -105,6 +105,12 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   // 6: phone numbers in one canonical form (E.164), so a number typed with and without + is one user.
   canonicalizePhones,
+  // 7: nor can any query use audit_user (EXPLAIN QUERY PLAN of the audit query, with or without a
+  // user, is a scan newest first: its filter is `@userId IS NULL OR user_id = @userId`), yet an
+  // import updated it twice per guest.
+  `
+  DROP INDEX audit_user;
+  `,
 ];
 
 /** The refusal of a database ahead of this binary (SQLite and PostgreSQL alike): one line, both versions. */

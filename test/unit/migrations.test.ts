@@ -15,7 +15,7 @@ describe('migration 4: the audit indexes no query uses are dropped', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a version 3 database keeps its events, loses audit_action and audit_at, keeps audit_user', () => {
+  it('a version 3 database keeps its events and loses audit_action and audit_at (and, by migration 7, audit_user)', () => {
     dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
     const path = join(dir, 'tac.db');
     const raw = new Database(path);
@@ -27,8 +27,41 @@ describe('migration 4: the audit indexes no query uses are dropped', () => {
 
     const store = new SqliteStore(openDatabase(path));
     expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(indexesOf(store.db, 'audit')).toEqual(['audit_user']);
+    expect(indexesOf(store.db, 'audit')).toEqual([]);
     expect(store.queryAudit({ action: 'user.created', since: '2025-12-31T00:00:00.000Z', limit: 10 }).map((e) => e.userId)).toEqual(['usr_x']);
+    store.close();
+  });
+});
+
+describe('migration 7: audit_user, which no query uses, is dropped', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the audit query scans the log newest first with or without a user, so no audit index serves it', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
+    const path = join(dir, 'tac.db');
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 6)) typeof m === 'string' ? raw.exec(m) : m(raw, {});
+    raw.pragma('user_version = 6');
+    const event = raw.prepare("INSERT INTO audit (at, actor, action, user_id, outcome, details) VALUES ('2026-01-01T00:00:00.000Z', 't', 'user.created', ?, 'success', '{}')");
+    for (const u of ['usr_a', 'usr_b', 'usr_a']) event.run(u);
+    expect(indexesOf(raw, 'audit')).toEqual(['audit_user']);
+    raw.close();
+
+    const store = new SqliteStore(openDatabase(path));
+    expect(indexesOf(store.db, 'audit')).toEqual([]);
+    expect(store.queryAudit({ userId: 'usr_a', limit: 10 }).map((e) => [e.id, e.userId])).toEqual([[3, 'usr_a'], [1, 'usr_a']]);
+    // The query the store runs (sqlite/store.ts queryAudit): a scan, newest first, even had the index stayed.
+    const plan = (userId: string | null) => (store.db.prepare(
+      `EXPLAIN QUERY PLAN SELECT * FROM audit
+       WHERE (@userId IS NULL OR user_id = @userId) AND (@action IS NULL OR action = @action) AND (@since IS NULL OR at >= @since)
+       ORDER BY id DESC LIMIT @limit`,
+    ).all({ userId, action: null, since: null, limit: 10 }) as { detail: string }[]).map((r) => r.detail);
+    store.db.exec('CREATE INDEX audit_user ON audit (user_id)');
+    expect(plan('usr_a')).toEqual(['SCAN audit']);
+    expect(plan(null)).toEqual(['SCAN audit']);
     store.close();
   });
 });
