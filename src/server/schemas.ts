@@ -17,11 +17,11 @@ export * from './schemas-agents.js';
 
 
 // Literal tuples, checked against the core's lists so that a new status or action is not forgotten.
-const TAC_STATUS = ['pending', 'active', 'expired', 'used', 'revoked'] as const satisfies typeof TAC_STATUSES;
-const VERIFY_REASONS = [
+export const TAC_STATUS = ['pending', 'active', 'expired', 'used', 'revoked'] as const satisfies typeof TAC_STATUSES;
+export const VERIFY_REASONS = [
   'unknown_user', 'user_disabled', 'locked_out', 'tacs_disabled', 'invalid_code', 'not_yet_valid', 'expired', 'already_used', 'revoked',
 ] as const;
-const REVOKE_REASONS = ['replaced', 'deleted', 'user_disabled', 'user_deleted'] as const;
+export const REVOKE_REASONS = ['replaced', 'deleted', 'user_disabled', 'user_deleted'] as const;
 const ACTIONS = [
   'user.created', 'user.disabled', 'user.enabled', 'user.deleted', 'user.unlocked', 'user.locked_out',
   'tac.generated', 'tac.revoked', 'tac.verified', 'tac.verify_failed', 'tac.purged', 'policy.updated',

@@ -20,7 +20,22 @@ export const AUDIT_COLUMNS: Record<keyof NewAuditEvent, string> = {
 /** A record from a row: booleans are 0/1 in SQLite, true/false in PostgreSQL. */
 export function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | undefined {
   if (!row) return undefined;
+  const { keys, cols, bool } = planFor(columns);
   const out: Row = {};
-  for (const [k, col] of Object.entries(columns)) out[k] = BOOLEAN_KEYS.has(k) ? row[col] === 1 || row[col] === true : row[col];
+  for (let i = 0; i < keys.length; i++) {
+    const v = row[cols[i]!];
+    out[keys[i]!] = bool[i] ? v === 1 || v === true : v;
+  }
   return out as T;
+}
+
+/** Each column map's fields, columns and boolean flags, worked out once (every verify reads a user and its TACs). */
+const plans = new WeakMap<Record<string, string>, { keys: string[]; cols: string[]; bool: boolean[] }>();
+function planFor(columns: Record<string, string>) {
+  let plan = plans.get(columns);
+  if (!plan) {
+    const entries = Object.entries(columns);
+    plans.set(columns, (plan = { keys: entries.map(([k]) => k), cols: entries.map(([, c]) => c), bool: entries.map(([k]) => BOOLEAN_KEYS.has(k)) }));
+  }
+  return plan;
 }

@@ -1,11 +1,14 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { IssueInput, TacListQuery } from '../../core/types.js';
 import { run, serviceFor } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import * as S from '../schemas.js';
+import { verdictJson } from '../verdict-json.js';
 import { arrayOf, doc, problems } from './common.js';
 
 export const DEFAULT_VERIFY_PER_MINUTE = 600;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** TACs: issue (the only route that returns a code), list, show, revoke, verify; and purge. */
 export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }): FastifyPluginAsyncJsonSchemaToTs => async (app) => {
@@ -53,7 +56,13 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
       },
     },
     schema: { ...verify.schema, body: S.VerifyRequest, response: { 200: S.Verdict, ...problems } },
-  }, async (req) => ctx.writes.runGrouped(() => serviceFor(ctx, req).verify(req.body.user, req.body.code)));
+  }, async (req, reply) => {
+    const verdict = await ctx.writes.runGrouped(() => serviceFor(ctx, req).verify(req.body.user, req.body.code));
+    const json = verdictJson(verdict);
+    // The content type Fastify gives a serialized object; a value the hand-written serializer does
+    // not take goes through the schema's.
+    return json === undefined ? verdict : (reply as FastifyReply).type(JSON_TYPE).send(json);
+  });
 
   const purge = doc('policy:write', 'tacs', 'Delete finished TACs older than the policy\'s purgeAfterDays');
   app.post('/v1/purge', {

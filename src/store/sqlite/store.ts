@@ -10,6 +10,7 @@ import type { MigrationContext } from '../migrate-phones.js';
 import { AUDIT_COLUMNS, BOOLEAN_KEYS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
 import { MIGRATIONS, newerSchema } from '../migrations.js';
 import { sqliteAddonPath } from './addon.js';
+import { PolicyCache } from './policy-cache.js';
 
 
 /** How one function of a group commit ended (see SqliteStore.transactionBatch). */
@@ -82,6 +83,7 @@ export class SqliteStore implements Store {
   /** One transaction wrapper for every call (better-sqlite3 builds a new one per db.transaction()). */
   private runInTransaction?: Database.Transaction<(fn: () => unknown) => unknown>;
   private dataVersionStmt?: Database.Statement;
+  private readonly policy = new PolicyCache(() => this.dataVersion());
 
   constructor(readonly db: Database.Database) {}
 
@@ -101,7 +103,11 @@ export class SqliteStore implements Store {
     // IMMEDIATE takes the write lock up front, so read-then-write can never deadlock into SQLITE_BUSY.
     if (this.db.inTransaction) return fn();
     this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
-    return this.runInTransaction.immediate(fn) as T;
+    try {
+      return this.runInTransaction.immediate(fn) as T;
+    } finally {
+      this.policy.settled();
+    }
   }
 
   /**
@@ -118,6 +124,14 @@ export class SqliteStore implements Store {
    */
   transactionBatch(fns: readonly (() => unknown)[]): BatchOutcome[] {
     if (this.db.inTransaction) throw new Error('transactionBatch cannot run inside a transaction');
+    try {
+      return this.runBatch(fns);
+    } finally {
+      this.policy.settled();
+    }
+  }
+
+  private runBatch(fns: readonly (() => unknown)[]): BatchOutcome[] {
     this.runInTransaction ??= this.db.transaction((f: () => unknown) => f());
     const inSavepoint = this.runInTransaction;
     let threw = false;
@@ -281,11 +295,14 @@ export class SqliteStore implements Store {
   // ---- policy
 
   getPolicy(): Policy | undefined {
-    const row = this.stmt('SELECT json FROM policy WHERE id = 1').get() as Row | undefined;
-    return row ? (JSON.parse(row.json as string) as Policy) : undefined;
+    return this.policy.get(() => {
+      const row = this.stmt('SELECT json FROM policy WHERE id = 1').get() as Row | undefined;
+      return row ? (JSON.parse(row.json as string) as Policy) : undefined;
+    });
   }
 
   savePolicy(p: Policy): void {
+    this.policy.unsettle();
     this.stmt('INSERT INTO policy (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json').run(JSON.stringify(p));
   }
 
