@@ -6,7 +6,6 @@ import { rememberCanonical } from '../core/phone.js';
 import { progressBar } from '../output/progress.js';
 import type { CommandContext } from './context.js';
 import { readCsv } from './csv.js';
-import { phonesAhead } from './phones-ahead.js';
 import { RowSpool } from './spool.js';
 
 /** Rows per transaction (locally) or request (remotely): bounded memory, bounded lock time. */
@@ -83,7 +82,7 @@ async function validate<T extends { email: string; phone?: string | null }, R>(c
     pending = [];
   };
 
-  read: for await (const records of phonesAhead(readCsv(open, plan.checkHeader))) {
+  read: for await (const records of readCsv(open, plan.checkHeader)) {
     for (const { line, record } of records) {
       rows++;
       try {

@@ -50,11 +50,6 @@ const RECENT_MAX = 10_000;
  * Numbers canonicalPhone made earlier in this process and kept since (an import's check phase
  * spools its rows, then writes them): the engine's check of each is then skipped again.
  */
-/** Whether canonicalPhone will take `text` as canonical without parsing it (see rememberCanonical). */
-export function knownCanonical(text: string): boolean {
-  return recentlyCanonical.has(text);
-}
-
 export function rememberCanonical(e164: string): void {
   if (recentlyCanonical.size >= RECENT_MAX) recentlyCanonical.clear();
   recentlyCanonical.add(e164);
@@ -65,7 +60,7 @@ export function rememberCanonical(e164: string): void {
  * database's default region (policy phoneRegion); without one it has no country and is refused.
  */
 export function canonicalPhone(text: string, region: string | null): PhoneResult {
-  if (knownCanonical(text)) return { ok: true, e164: text };
+  if (recentlyCanonical.has(text)) return { ok: true, e164: text };
   const digits = phoneDigits(text);
   if (!digits) return { ok: false, brief: 'is not a phone number', problem: 'is not a phone number; use digits with an optional leading + and the country code' };
   if (!digits.startsWith('+') && !region) {
