@@ -9,18 +9,25 @@ import { openDatabase, SqliteStore } from '../../src/store/sqlite/store.js';
 const indexesOf = (db: Database.Database, table: string) =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name").all(table) as { name: string }[]).map((r) => r.name);
 
-describe('migration 4: the audit indexes no query uses are dropped', () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
 
+/** A new database file at schema `version`, as a tac of that version left it: its path and an open connection. */
+function databaseAt(version: number): { path: string; raw: Database.Database } {
+  dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
+  const path = join(dir, 'tac.db');
+  const raw = new Database(path);
+  for (const m of MIGRATIONS.slice(0, version)) typeof m === 'string' ? raw.exec(m) : m(raw, {});
+  raw.pragma(`user_version = ${version}`);
+  return { path, raw };
+}
+
+describe('migration 4: the audit indexes no query uses are dropped', () => {
   it('a version 3 database keeps its events and loses audit_action and audit_at (and, by migration 7, audit_user)', () => {
-    dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
-    const path = join(dir, 'tac.db');
-    const raw = new Database(path);
-    for (const m of MIGRATIONS.slice(0, 3)) raw.exec(m as string);
-    raw.pragma('user_version = 3');
+    const { path, raw } = databaseAt(3);
     raw.prepare("INSERT INTO audit (at, actor, action, user_id, outcome, details) VALUES ('2026-01-01T00:00:00.000Z', 't', 'user.created', 'usr_x', 'success', '{}')").run();
     expect(indexesOf(raw, 'audit')).toEqual(['audit_action', 'audit_at', 'audit_user']);
     raw.close();
@@ -34,17 +41,8 @@ describe('migration 4: the audit indexes no query uses are dropped', () => {
 });
 
 describe('migration 7: audit_user, which no query uses, is dropped', () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
   it('the audit query scans the log newest first with or without a user, so no audit index serves it', () => {
-    dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
-    const path = join(dir, 'tac.db');
-    const raw = new Database(path);
-    for (const m of MIGRATIONS.slice(0, 6)) typeof m === 'string' ? raw.exec(m) : m(raw, {});
-    raw.pragma('user_version = 6');
+    const { path, raw } = databaseAt(6);
     const event = raw.prepare("INSERT INTO audit (at, actor, action, user_id, outcome, details) VALUES ('2026-01-01T00:00:00.000Z', 't', 'user.created', ?, 'success', '{}')");
     for (const u of ['usr_a', 'usr_b', 'usr_a']) event.run(u);
     expect(indexesOf(raw, 'audit')).toEqual(['audit_user']);
@@ -67,18 +65,9 @@ describe('migration 7: audit_user, which no query uses, is dropped', () => {
 });
 
 describe('migration 6: phone numbers become canonical (E.164)', () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
   /** A version 5 database with these users' phones, as an older tac stored them (as typed). */
   function version5(phones: (string | null)[]): string {
-    dir = mkdtempSync(join(tmpdir(), 'tac-mig-'));
-    const path = join(dir, 'tac.db');
-    const raw = new Database(path);
-    for (const m of MIGRATIONS.slice(0, 5)) raw.exec(m as string);
-    raw.pragma('user_version = 5');
+    const { path, raw } = databaseAt(5);
     const insert = raw.prepare("INSERT INTO users (id, username, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, 't', 't')");
     phones.forEach((p, i) => insert.run(`usr_${'a'.repeat(15)}${'abcdefgh'[i]}`, `u${i}`, `u${i}@example.com`, p));
     raw.close();

@@ -113,8 +113,8 @@ class Group implements TxGroup {
   private readonly views = new Map<string, UserView>();
   /** Members waiting for a user another member holds: the user, and how to wake them. */
   private readonly parked = new Map<Tx, { userId: string; wake: () => void }>();
-  private readonly done = new Set<Tx>();
   private readonly members = new Map<Tx, Member>();
+  /** What each member that is done returned (done: it has a value here). */
   private readonly values = new Map<Tx, unknown>();
   private inQuery = false;
   private scheduled = false;
@@ -197,7 +197,7 @@ class Group implements TxGroup {
       this.views.set(userId, read);
       return read;
     }
-    if (owner === tx || this.done.has(owner)) {
+    if (owner === tx || this.values.has(owner)) {
       this.owners.set(userId, tx);
       return this.views.get(userId)!;
     }
@@ -212,7 +212,6 @@ class Group implements TxGroup {
 
   private finished(tx: Tx, value: unknown): void {
     if (this.over) return;
-    this.done.add(tx);
     this.values.set(tx, value);
     // The first member waiting for a user this one held goes on (the others wait for it in turn).
     const woken = new Set<string>();
@@ -240,7 +239,7 @@ class Group implements TxGroup {
   private async step(): Promise<void> {
     if (this.over || this.inQuery) return;
     if (this.waiting.length) return this.round();
-    if (this.done.size === this.members.size) return this.commit();
+    if (this.values.size === this.members.size) return this.commit();
     // Members parked on each other with none able to go on: not a shape a grouped flow has.
     if (this.parked.size) return this.fail(new Error('group commit: members wait on each other'));
   }
@@ -288,7 +287,7 @@ class Group implements TxGroup {
         this.store.failure(this.lost ?? e);
         return this.end(true, () => new TacError('unavailable', COMMIT_UNKNOWN, { cause: this.lost ?? e }));
       }
-      return this.rollBack(e);
+      return this.rollBack();
     }
     sent(this.tx);
     this.store.succeeded();
@@ -311,10 +310,10 @@ class Group implements TxGroup {
       const failure = this.store.failure(this.lost ?? e);
       return this.end(true, () => failure);
     }
-    return this.rollBack(e);
+    return this.rollBack();
   }
 
-  private async rollBack(_cause: unknown): Promise<void> {
+  private async rollBack(): Promise<void> {
     let broken = false;
     // Wait for a round still at the database: the connection answers one query at a time.
     if (this.tx.begun) broken = await this.tx.client.query('ROLLBACK').then(() => false, () => true);
