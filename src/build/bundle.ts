@@ -43,6 +43,26 @@ const lazyChildProcess: Plugin = {
   },
 };
 
+/**
+ * node's public `module` builtin loads the ES module loader and source-map support when first
+ * required (~1–2 ms), and the bundle needs only `createRequire(import.meta.url)` from it, which in
+ * the bundle is always the bundle's own URL: answer that with the bundle's `require` (the one
+ * bin/tac gives it), and anything else from the real builtin. commander's `require('node:process')`
+ * is the global `process`. The module shim is an ES module, so a named import it lacks fails the build.
+ */
+const builtinShims: Plugin = {
+  name: 'tac-builtin-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(module|process)$/ }, (args) =>
+      // The shim's own require of the real builtin stays a require.
+      args.namespace === 'tac-shim' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'tac-shim' });
+    b.onLoad({ filter: /.*/, namespace: 'tac-shim' }, (args) =>
+      args.path === 'process'
+        ? { loader: 'js', contents: 'module.exports = process;' }
+        : { loader: 'js', contents: "export function createRequire(from) { return String(from) === __tacBundleUrl ? require : require('node:module').createRequire(from); }" });
+  },
+};
+
 await build({
   absWorkingDir: new URL('.', root).pathname,
   entryPoints: ['dist/cli/main.js'],
@@ -52,7 +72,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   external,
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, builtinShims],
   // Whitespace and syntax only: half the bytes to read and compile; names stay for stack traces.
   minifyWhitespace: true,
   minifySyntax: true,

@@ -10,7 +10,9 @@ import { usageError } from './errors.js';
 export function canPrompt(ctx: CommandContext): boolean {
   const ci = ctx.env.CI;
   const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
-  return !ctx.globals.noInput && !inCi && Boolean(ctx.io.stdin.isTTY) && Boolean(ctx.io.stdout.isTTY);
+  // stdout first: reading process.stdin.isTTY creates the stdin stream (with fs streams, fs/promises and
+  // readline, ~2 ms), which a script whose output is piped never needs.
+  return !ctx.globals.noInput && !inCi && Boolean(ctx.io.stdout.isTTY) && Boolean(ctx.io.stdin.isTTY);
 }
 
 /** The value of a flag, or a prompt for it when a person is there, or exit 2 naming the flag. */
