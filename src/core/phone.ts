@@ -21,6 +21,15 @@ function phoneLib(): PhoneLib {
 
 /** What a typed phone number may contain before parsing: digits, an optional leading +, separators. */
 const PHONE_SHAPE = /^\+?[0-9]{4,17}$/;
+/**
+ * +1 and ten digits: a number of the North American Numbering Plan in E.164. Every one of the 25
+ * countries sharing +1 takes ten national digits, and +1 has no prefix to strip after the
+ * country code, so libphonenumber returns such a number as it is, possible. It gets there by
+ * testing the number against each country's patterns to name its country (~60 µs, most of an
+ * import's phone cost), which the canonical form does not use: skipped. test/unit/phone.test.ts
+ * checks both claims against the library (its metadata, and the result for sampled numbers).
+ */
+const NANP_E164 = /^\+1[0-9]{10}$/;
 const SEPARATORS = /[\s().-]/g;
 
 /** The digits (and leading +) of something that looks like a phone number, or undefined. */
@@ -65,6 +74,10 @@ export function canonicalPhone(text: string, region: string | null): PhoneResult
   if (!digits) return { ok: false, brief: 'is not a phone number', problem: 'is not a phone number; use digits with an optional leading + and the country code' };
   if (!digits.startsWith('+') && !region) {
     return { ok: false, brief: 'has no country code', problem: 'has no country code: write it with + and the country code (e.g. +1 555 123 4567), or set a default region (tac policy set --phone-region US)' };
+  }
+  if (NANP_E164.test(digits)) {
+    rememberCanonical(digits);
+    return { ok: true, e164: digits };
   }
   const parsed = phoneLib().parsePhoneNumberFromString(digits, region ? { defaultCountry: region as never } : undefined);
   if (!parsed || !parsed.isPossible()) {
