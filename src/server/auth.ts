@@ -3,16 +3,17 @@ import { actorFor, isScope, scopeRefusal, type Role, type Scope } from '../core/
 import { isPromise, type Flow, type MaybePromise } from '../core/flow.js';
 import type { TacCore } from '../core/service.js';
 import type { TokenGrant } from '../store/agents-store.js';
+import type { ClientLimit } from './client-limit.js';
 import type { ServerContext } from './context.js';
 import { problem, sendProblem } from './problem.js';
 
 /** The agent behind a request's bearer token. */
 export interface AuthedAgent {
-  clientId: string;
-  name: string;
-  role: Role;
-  scopes: Scope[];
-  tokenExpiresAt: string;
+  readonly clientId: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly scopes: Scope[];
+  readonly tokenExpiresAt: string;
 }
 
 /** What a route needs: a scope, any valid token, or nothing (health, OpenAPI, token endpoint). */
@@ -25,6 +26,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** A per-client request limit, checked once the request is admitted (see client-limit.ts). */
+    clientLimit?: ClientLimit;
   }
 }
 
@@ -64,9 +67,8 @@ function admit(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => 
     sendProblem(reply, problem('unauthenticated', 'the access token is invalid, expired or revoked: get a new one (run tac login)'));
     return;
   }
-  req.agent = {
-    clientId: grant.agent.clientId, name: grant.agent.name, role: grant.agent.role, scopes: grant.scopes.filter(isScope), tokenExpiresAt: grant.expiresAt,
-  };
+  const agent = authedAgent(grant);
+  req.agent = agent;
   if (access !== 'authenticated') {
     const refusal = scopeRefusal(grant.agent.role, grant.scopes, access);
     if (refusal) {
@@ -75,7 +77,25 @@ function admit(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => 
       return;
     }
   }
+  const limit = req.routeOptions.config.clientLimit;
+  if (limit && !limit.admit(agent.clientId, reply)) return;
   done();
+}
+
+/**
+ * The request's agent, made once per grant: the grant cache (grant-cache.ts) hands out the same
+ * grant object for a token until it is dropped, and nothing changes an AuthedAgent once made.
+ */
+const agents = new WeakMap<TokenGrant, AuthedAgent>();
+function authedAgent(grant: TokenGrant): AuthedAgent {
+  let agent = agents.get(grant);
+  if (!agent) {
+    agent = {
+      clientId: grant.agent.clientId, name: grant.agent.name, role: grant.agent.role, scopes: grant.scopes.filter(isScope), tokenExpiresAt: grant.expiresAt,
+    };
+    agents.set(grant, agent);
+  }
+  return agent;
 }
 
 /** The core acting as the request's agent: every audit row it writes names `agent:<name>`. */

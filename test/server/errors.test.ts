@@ -98,12 +98,24 @@ describeEngines('errors', (engine) => {
       const app1 = await h.tokenFor('app');
       const app2 = await h.tokenFor('app');
       const verify = (t: string) => h.app.inject({ method: 'POST', url: '/v1/tacs/verify', headers: bearer(t), payload: { user: 'nobody', code: 'ABCD2345' } });
-      for (let i = 0; i < 3; i++) expect((await verify(app1)).statusCode).toBe(200);
+      // A refused token is not a client: it is never counted against one.
+      expect((await verify('not-a-token')).statusCode).toBe(401);
+      for (let i = 0; i < 3; i++) {
+        const ok = await verify(app1);
+        expect(ok.statusCode).toBe(200);
+        expect([ok.headers['x-ratelimit-limit'], ok.headers['x-ratelimit-remaining'], ok.headers['x-ratelimit-reset']]).toEqual(['3', String(2 - i), '60']);
+      }
+      h.clock.advance(0.5);
       const limited = await verify(app1);
       const p = expectProblem(limited, 429, 'rate_limited');
-      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-      expect(p.detail).toMatch(/^too many requests; retry in \d+ seconds$/);
+      expect(limited.headers['retry-after']).toBe('30');
+      expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+      expect(p.detail).toBe('too many requests; retry in 30 seconds');
+      expect(p.details).toEqual({ retryAfterSeconds: 30 });
       expect((await verify(app2)).statusCode).toBe(200);
+      // The window is the server's clock: once it ends, the client may verify again.
+      h.clock.advance(0.5);
+      expect((await verify(app1)).statusCode).toBe(200);
     });
 
     it('survives arbitrary JSON bodies and query strings on every route without a 5xx', async () => {

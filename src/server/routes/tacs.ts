@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { IssueInput, TacListQuery } from '../../core/types.js';
 import { run, serviceFor } from '../auth.js';
+import { ClientLimit } from '../client-limit.js';
 import type { ServerContext } from '../context.js';
 import * as S from '../schemas.js';
 import { verdictJson } from '../verdict-json.js';
@@ -47,14 +48,8 @@ export const tacRoutes = (ctx: ServerContext, opts: { verifyPerMinute?: number }
     'Always 200 with a verdict for a well-formed request; failures count toward the user\'s lockout. Rate limited per client.');
   app.post('/v1/tacs/verify', {
     ...verify,
-    config: {
-      ...verify.config,
-      // Runs after authentication (onRequest), so the key is the client, not an address it may share.
-      rateLimit: {
-        max: opts.verifyPerMinute ?? DEFAULT_VERIFY_PER_MINUTE, timeWindow: 60_000, hook: 'preParsing',
-        keyGenerator: (req) => `verify:${req.agent?.clientId ?? req.ip}`,
-      },
-    },
+    // Checked by the auth hook once the client is known (not an address it may share).
+    config: { ...verify.config, clientLimit: new ClientLimit(opts.verifyPerMinute ?? DEFAULT_VERIFY_PER_MINUTE, 60_000, ctx.clock) },
     schema: { ...verify.schema, body: S.VerifyRequest, response: { 200: S.Verdict, ...problems } },
   }, async (req, reply) => {
     const verdict = await ctx.writes.runGrouped(() => serviceFor(ctx, req).verify(req.body.user, req.body.code));
