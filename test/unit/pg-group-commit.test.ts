@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/clock.js';
-import { hmacHasher } from '../../src/core/codes.js';
 import { TacError } from '../../src/core/errors.js';
 import { q } from '../../src/core/flow.js';
 import { TacCore } from '../../src/core/service.js';
 import type { Verdict } from '../../src/core/types.js';
-import { openPostgres, type PgEngine } from '../../src/store/postgres/engine.js';
-import { createTestDatabase, pgAdminUrl } from '../pg/db.js';
+import type { PgEngine } from '../../src/store/postgres/engine.js';
+import { pgCore } from '../pg/core.js';
+import { pgAdminUrl } from '../pg/db.js';
 
 /**
  * PostgreSQL's group commit (src/store/postgres/group-commit.ts): verifies submitted together share
@@ -17,21 +15,11 @@ import { createTestDatabase, pgAdminUrl } from '../pg/db.js';
  */
 describe.skipIf(!pgAdminUrl())('PostgreSQL group commit', () => {
   let engine: PgEngine;
-  let url: string;
   let core: TacCore;
   let admin: pg.Client;
-  beforeAll(async () => {
-    url = await createTestDatabase('group');
-    engine = await openPostgres(url, { poolSize: 6 });
-    core = new TacCore({ store: engine.store, clock: new FakeClock('2026-01-01T00:00:00.000Z'), hasher: hmacHasher(randomBytes(32)), actor: 'tester' });
-    admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await engine.run(core.updatePolicy({ multiUseAllowed: true, maxFailedAttempts: 3, maxConsecutiveFailures: 100 }));
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await engine?.close();
-  });
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ engine, core, admin, close } = await pgCore('group')));
+  afterAll(async () => close?.());
 
   const grouped = (ref: string, code: string) => engine.store.grouped(() => core.verify(ref, code));
   const user = (username: string) => engine.run(core.addUser({ username, email: `${username}@example.com` }));

@@ -173,7 +173,7 @@ class Group implements TxGroup {
    * (`change`, by column) is applied to the group's view of it too; a group follows no other write.
    */
   write(w: Write, change?: RowChange): void {
-    if (typeof w === 'string' && !change) throw new Error('group commit: a write the group cannot follow (not for a grouped flow)');
+    if (typeof w === 'string' || ('table' in w && !change)) throw new Error('group commit: a write the group cannot follow (not for a grouped flow)');
     if (change?.table === 'users') {
       const v = this.views.get(change.id);
       if (v) v.user = { ...v.user, ...change.row };

@@ -12,7 +12,7 @@ import type { PgPool } from './pg.js';
 import { PgGroupCommit } from './group-commit.js';
 import { lockUser, tacsOf, USER_WHERE, type UserKey } from './prepared.js';
 import { runTransaction, type Session } from './transaction.js';
-import { inline, sent, unsent, type RowChange, type Tx, type UserView } from './tx.js';
+import { inline, inlineUpdate, sent, unsent, type RowChange, type Tx, type UserView } from './tx.js';
 
 /** pg_advisory_xact_lock key serializing policy changes (the policy row may not exist yet). */
 const POLICY_LOCK = 0x74616302;
@@ -163,14 +163,14 @@ export class PgStore implements Store {
    * A write nothing in this transaction reads the outcome of: in a transaction it waits for the
    * next statement or the COMMIT (see the class comment); outside one it runs at once.
    */
-  private write(sql: string, params: unknown[], opts: { into?: string; change?: RowChange } = {}): Promise<void> | undefined {
-    const { into, change } = opts;
+  private write(sql: string, params: unknown[], opts: { into?: string } = {}): Promise<void> | undefined {
+    const { into } = opts;
     const tx = this.tx.getStore();
     const inlined = tx && inline(tx.client, sql, params);
     if (!inlined) return this.rows(into ? `${into} VALUES ${sql}` : sql, params).then(() => undefined);
     tx.tacsOf = undefined;
     const w = into ? { into, row: inlined } : inlined;
-    if (tx.group) tx.group.write(w, change);
+    if (tx.group) tx.group.write(w);
     else tx.writes.push(w);
     return undefined;
   }
@@ -352,12 +352,21 @@ export class PgStore implements Store {
     }
   }
 
+  /** An UPDATE by id: in a transaction held back like write()'s, and sent with its other UPDATEs of `table` (tx.ts). */
   private update(table: RowChange['table'], columns: Record<string, string>, id: string, patch: Row): Promise<void> | undefined {
     const keys = Object.keys(patch);
     if (!keys.length) return undefined;
-    const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
     // The row as PostgreSQL would return it after this UPDATE (for a group's view of it).
     const row = Object.fromEntries(keys.map((k) => [columns[k]!, patch[k] ?? null]));
-    return this.write(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])], { change: { table, id, row } });
+    const tx = this.tx.getStore();
+    const w = tx && inlineUpdate(tx.client, table, id, row);
+    if (!w) {
+      const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
+      return this.rows(`UPDATE ${table} SET ${sets} WHERE id = $1`, [id, ...keys.map((k) => patch[k])]).then(() => undefined);
+    }
+    tx.tacsOf = undefined;
+    if (tx.group) tx.group.write(w, { table, id, row });
+    else tx.writes.push(w);
+    return undefined;
   }
 }

@@ -54,10 +54,20 @@ export interface RowChange {
 }
 
 /**
- * A held-back write, inlined: a statement, or one row of an INSERT whose rows (`into`: the
- * statement up to VALUES) are sent together as one multi-row INSERT.
+ * An UPDATE of one row by id, inlined: the table, the id's literal and each column's new value as
+ * a literal (literal()). The UPDATEs of one table travel together as one statement (render).
  */
-export type Write = string | { into: string; row: string };
+export interface Update {
+  table: RowChange['table'];
+  id: string;
+  set: Record<string, string>;
+}
+
+/**
+ * A held-back write, inlined: a statement, one row of an INSERT whose rows (`into`: the
+ * statement up to VALUES) are sent together as one multi-row INSERT, or an UPDATE by id.
+ */
+export type Write = string | { into: string; row: string } | Update;
 
 /** What the transaction has not sent yet (BEGIN, waiting writes), as one string, now marked sent. */
 export function unsent(tx: Tx): string {
@@ -85,24 +95,90 @@ export function sent(tx: Tx): void {
 }
 
 /**
- * The writes as statements, rows of one INSERT as one statement where the last of them was (later,
- * never earlier, than each: a row is not written before what it may refer to). Nothing between
- * reads them: held-back writes are those whose outcome nothing in the transaction reads.
+ * The writes as statements, rows of one INSERT as one statement and UPDATEs of one table as one
+ * (updates()), each where the last of its writes was (later, never earlier, than each: a row is
+ * not written before what it may refer to). Nothing between reads them: held-back writes are
+ * those whose outcome nothing in the transaction reads.
  */
 function render(writes: readonly Write[]): string[] {
+  const key = (w: Write) => (typeof w === 'string' ? undefined : 'into' in w ? w.into : `UPDATE ${w.table}`);
   const last = new Map<string, number>();
-  writes.forEach((w, i) => typeof w !== 'string' && last.set(w.into, i));
+  writes.forEach((w, i) => {
+    const k = key(w);
+    if (k !== undefined) last.set(k, i);
+  });
   if (!last.size) return writes as string[];
-  const rows = new Map<string, string[]>();
+  const together = new Map<string, Exclude<Write, string>[]>();
   const out: string[] = [];
   writes.forEach((w, i) => {
-    if (typeof w === 'string') return void out.push(w);
-    const list = rows.get(w.into) ?? [];
-    rows.set(w.into, list);
-    list.push(w.row);
-    if (last.get(w.into) === i) out.push(`${w.into} VALUES ${list.join(', ')}`);
+    const k = key(w);
+    if (k === undefined) return void out.push(w as string);
+    const list = together.get(k) ?? [];
+    together.set(k, list);
+    list.push(w as Exclude<Write, string>);
+    if (last.get(k) !== i) return;
+    const x = w as Exclude<Write, string>;
+    if ('into' in x) out.push(`${x.into} VALUES ${(list as { row: string }[]).map((r) => r.row).join(', ')}`);
+    else out.push(...updates(x.table, list as Update[]));
   });
   return out;
+}
+
+/**
+ * UPDATEs of one table as few statements: one per set of columns, all its rows in one
+ * `UPDATE … FROM (VALUES …)` (a group's verifies: one statement, not one per member; PostgreSQL
+ * parses, plans and starts each statement, and checks the foreign key of each UPDATE of a row
+ * this transaction wrote before). Several UPDATEs of one row (members of a group verifying one
+ * user, in turn) are merged first, in order, so the last value of each column wins, as if each
+ * had run: VALUES must not hold a row twice (UPDATE … FROM would apply only one of them).
+ * Literals keep their types in VALUES (literal()): integers bare, booleans TRUE/FALSE, text quoted.
+ */
+function updates(table: string, list: readonly Update[]): string[] {
+  const rows = new Map<string, Record<string, string>>();
+  for (const u of list) rows.set(u.id, { ...rows.get(u.id), ...u.set });
+  const byColumns = new Map<string, [string, Record<string, string>][]>();
+  for (const [id, set] of rows) {
+    const columns = Object.keys(set).sort().join(', ');
+    const same = byColumns.get(columns) ?? [];
+    byColumns.set(columns, same);
+    same.push([id, set]);
+  }
+  return [...byColumns].map(([columns, same]) => {
+    const names = columns.split(', ');
+    if (same.length === 1) {
+      const [id, set] = same[0]!;
+      return `UPDATE ${table} SET ${names.map((c) => `${c} = ${set[c]}`).join(', ')} WHERE id = ${id}`;
+    }
+    const values = same.map(([id, set]) => `(${[id, ...names.map((c) => set[c])].join(', ')})`).join(', ');
+    return `UPDATE ${table} AS t SET ${names.map((c) => `${c} = v.${c}`).join(', ')} FROM (VALUES ${values}) AS v (id, ${columns}) WHERE t.id = v.id`;
+  });
+}
+
+/** An UPDATE of row `id` of `table` to `row` (columns and values), inlined; undefined if a value cannot be (literal()). */
+export function inlineUpdate(client: PgClient, table: Update['table'], id: string, row: Row): Update | undefined {
+  const idLiteral = literal(client, id);
+  if (idLiteral === undefined) return undefined;
+  const set: Record<string, string> = {};
+  for (const [column, v] of Object.entries(row)) {
+    const l = literal(client, v);
+    if (l === undefined) return undefined;
+    set[column] = l;
+  }
+  return { table, id: idLiteral, set };
+}
+
+/**
+ * A value as an SQL literal that keeps its type where it stands alone (in VALUES): a safe integer
+ * bare (integer), a boolean TRUE/FALSE, a string quoted (text), null NULL; undefined for what
+ * cannot be inlined (a NUL in a string, anything else). Text is the only nullable column type of
+ * the rows updated (users, tacs), so a column of NULLs in VALUES (text) fits its column.
+ */
+function literal(client: PgClient, v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
+  if (typeof v === 'string' && !v.includes('\0')) return client.escapeLiteral(v);
+  return undefined;
 }
 
 /**
