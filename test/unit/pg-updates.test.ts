@@ -85,4 +85,20 @@ describe.skipIf(!pgAdminUrl())('PostgreSQL UPDATEs sent together', () => {
     expect(rc).toMatchObject({ disabled: false, failed_attempts: 0, locked_until: null, name: 'only the name' });
     expect(new Set([ra.tx, rb.tx, rc.tx]).size).toBe(1);
   });
+
+  it('UPDATEs of a unique column run in turn: two users swapping phone numbers in one transaction', async () => {
+    const [a, b] = [await add('swap_a'), await add('swap_b')];
+    const store = engine.store;
+    await store.transaction(function* () {
+      yield* q(store.updateUser(a, { phone: '+15551230001' }));
+      yield* q(store.updateUser(b, { phone: '+15551230002' }));
+    });
+    await store.transaction(function* () {
+      yield* q(store.updateUser(a, { phone: null }));
+      yield* q(store.updateUser(b, { phone: '+15551230001' }));
+      yield* q(store.updateUser(a, { phone: '+15551230002' }));
+    });
+    const rows = (await admin.query('SELECT id, phone FROM users WHERE id = ANY($1)', [[a, b]])).rows;
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.phone]))).toEqual({ [a]: '+15551230002', [b]: '+15551230001' });
+  });
 });

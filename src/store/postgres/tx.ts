@@ -155,11 +155,19 @@ function updates(table: string, list: readonly Update[]): string[] {
 }
 
 /** An UPDATE of row `id` of `table` to `row` (columns and values), inlined; undefined if a value cannot be (literal()). */
+/**
+ * Columns with a unique index: an UPDATE of one goes alone, in its turn. Merged into one statement
+ * the rows would change in no set order, and PostgreSQL checks a (non-deferrable) unique index row
+ * by row, so a swap that is fine in turn (a's phone to b, b's to a) could clash midway.
+ */
+const UNIQUE_COLUMNS = new Set(['username', 'email', 'phone']);
+
 export function inlineUpdate(client: PgClient, table: Update['table'], id: string, row: Row): Update | undefined {
   const idLiteral = literal(client, id);
   if (idLiteral === undefined) return undefined;
   const set: Record<string, string> = {};
   for (const [column, v] of Object.entries(row)) {
+    if (UNIQUE_COLUMNS.has(column)) return undefined;
     const l = literal(client, v);
     if (l === undefined) return undefined;
     set[column] = l;
