@@ -154,7 +154,6 @@ function updates(table: string, list: readonly Update[]): string[] {
   });
 }
 
-/** An UPDATE of row `id` of `table` to `row` (columns and values), inlined; undefined if a value cannot be (literal()). */
 /**
  * Columns with a unique index: an UPDATE of one goes alone, in its turn. Merged into one statement
  * the rows would change in no set order, and PostgreSQL checks a (non-deferrable) unique index row
@@ -162,13 +161,14 @@ function updates(table: string, list: readonly Update[]): string[] {
  */
 const UNIQUE_COLUMNS = new Set(['username', 'email', 'phone']);
 
+/** An UPDATE of row `id` of `table` to `row` (columns and values), inlined; undefined if a value cannot be (literal()). */
 export function inlineUpdate(client: PgClient, table: Update['table'], id: string, row: Row): Update | undefined {
-  const idLiteral = literal(client, id);
+  const idLiteral = literal(client, id, true);
   if (idLiteral === undefined) return undefined;
   const set: Record<string, string> = {};
   for (const [column, v] of Object.entries(row)) {
     if (UNIQUE_COLUMNS.has(column)) return undefined;
-    const l = literal(client, v);
+    const l = literal(client, v, true);
     if (l === undefined) return undefined;
     set[column] = l;
   }
@@ -176,32 +176,33 @@ export function inlineUpdate(client: PgClient, table: Update['table'], id: strin
 }
 
 /**
- * A value as an SQL literal that keeps its type where it stands alone (in VALUES): a safe integer
- * bare (integer), a boolean TRUE/FALSE, a string quoted (text), null NULL; undefined for what
- * cannot be inlined (a NUL in a string, anything else). Text is the only nullable column type of
- * the rows updated (users, tacs), so a column of NULLs in VALUES (text) fits its column.
+ * A value as an SQL literal, or undefined for what cannot be inlined: a NUL in a string (it would
+ * end a simple query's text: such a value goes as a parameter), or anything but a string, a finite
+ * number, a boolean or null. By default every value is quoted, as node-postgres sends parameters
+ * (as text, typed by PostgreSQL from context). `typed` keeps the type where a literal stands alone
+ * (in VALUES): a safe integer bare, a boolean TRUE/FALSE, a string quoted (text), null NULL. Text
+ * is the only nullable column type of the rows updated (users, tacs), so a column of NULLs in
+ * VALUES (text) fits its column.
  */
-function literal(client: PgClient, v: unknown): string | undefined {
+function literal(client: PgClient, v: unknown, typed = false): string | undefined {
   if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
-  if (typeof v === 'string' && !v.includes('\0')) return client.escapeLiteral(v);
-  return undefined;
+  if (typeof v === 'string') return v.includes('\0') ? undefined : client.escapeLiteral(v);
+  if (typeof v === 'boolean') return typed ? (v ? 'TRUE' : 'FALSE') : client.escapeLiteral(String(v));
+  if (typeof v !== 'number') return undefined;
+  if (typed) return Number.isSafeInteger(v) ? String(v) : undefined;
+  return Number.isFinite(v) ? client.escapeLiteral(String(v)) : undefined;
 }
 
 /**
- * `sql` with its parameters as escaped literals (node-postgres's escapeLiteral, as libpq's), or
- * undefined when one is not a string, a finite number, a boolean or null. Every value becomes a
- * quoted literal, as node-postgres sends parameters (as text, typed by PostgreSQL from context).
+ * `sql` with its parameters as escaped literals (node-postgres's escapeLiteral, as libpq's, via
+ * literal()), or undefined when one cannot be inlined.
  */
 export function inline(client: PgClient, sql: string, params: readonly unknown[]): string | undefined {
   const literals: string[] = [];
   for (const v of params) {
-    if (v === null || v === undefined) literals.push('NULL');
-    // A NUL cannot travel in a simple query (it ends the query's text): such a value goes as a parameter.
-    else if (typeof v === 'string' && v.includes('\0')) return undefined;
-    else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) literals.push(client.escapeLiteral(String(v)));
-    else return undefined;
+    const l = literal(client, v);
+    if (l === undefined) return undefined;
+    literals.push(l);
   }
   return sql.replace(/\$(\d+)/g, (_, i: string) => literals[Number(i) - 1]!);
 }
