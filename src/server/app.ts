@@ -7,14 +7,13 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { EngineBackend } from '../backends/engine-backend.js';
 import { SCOPES } from '../core/agents.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { TacError } from '../core/errors.js';
 import { AgentService, DEFAULT_TOKEN_TTL_SECONDS } from './agent-service.js';
 import { authHook } from './auth.js';
 import { clientErrorHandler, DEFAULT_TIMEOUTS, timeoutOptions, type ServerTimeouts } from './connections.js';
 import type { ServerContext } from './context.js';
 import type { FailureLimit } from './failure-limiter.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
-import { problem, sendProblem, toProblem } from './problem.js';
+import { problem, rateLimited, sendProblem, toProblem } from './problem.js';
 import type { TrustProxy } from './proxy.js';
 import { RequestLog, type LogSink } from './request-log.js';
 import { agentRoutes } from './routes/agents.js';
@@ -113,7 +112,7 @@ export async function buildApp(opts: AppOptions): Promise<TacServer> {
 
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, c) => new TacError('rate_limited', `too many requests; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} seconds`, { details: { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)) } }),
+    errorResponseBuilder: (_req, c) => rateLimited(Math.max(1, Math.ceil(c.ttl / 1000))),
   });
 
   await app.register(swagger, {

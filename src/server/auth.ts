@@ -9,11 +9,11 @@ import { problem, sendProblem } from './problem.js';
 
 /** The agent behind a request's bearer token. */
 export interface AuthedAgent {
-  readonly clientId: string;
-  readonly name: string;
-  readonly role: Role;
-  readonly scopes: Scope[];
-  readonly tokenExpiresAt: string;
+  clientId: string;
+  name: string;
+  role: Role;
+  scopes: Scope[];
+  tokenExpiresAt: string;
 }
 
 /** What a route needs: a scope, any valid token, or nothing (health, OpenAPI, token endpoint). */
@@ -67,8 +67,9 @@ function admit(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => 
     sendProblem(reply, problem('unauthenticated', 'the access token is invalid, expired or revoked: get a new one (run tac login)'));
     return;
   }
-  const agent = authedAgent(grant);
-  req.agent = agent;
+  req.agent = {
+    clientId: grant.agent.clientId, name: grant.agent.name, role: grant.agent.role, scopes: grant.scopes.filter(isScope), tokenExpiresAt: grant.expiresAt,
+  };
   if (access !== 'authenticated') {
     const refusal = scopeRefusal(grant.agent.role, grant.scopes, access);
     if (refusal) {
@@ -78,24 +79,8 @@ function admit(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => 
     }
   }
   const limit = req.routeOptions.config.clientLimit;
-  if (limit && !limit.admit(agent.clientId, reply)) return;
+  if (limit && !limit.admit(grant.agent.clientId, reply)) return;
   done();
-}
-
-/**
- * The request's agent, made once per grant: the grant cache (grant-cache.ts) hands out the same
- * grant object for a token until it is dropped, and nothing changes an AuthedAgent once made.
- */
-const agents = new WeakMap<TokenGrant, AuthedAgent>();
-function authedAgent(grant: TokenGrant): AuthedAgent {
-  let agent = agents.get(grant);
-  if (!agent) {
-    agent = {
-      clientId: grant.agent.clientId, name: grant.agent.name, role: grant.agent.role, scopes: grant.scopes.filter(isScope), tokenExpiresAt: grant.expiresAt,
-    };
-    agents.set(grant, agent);
-  }
-  return agent;
 }
 
 /** The core acting as the request's agent: every audit row it writes names `agent:<name>`. */

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { FailureLimiter } from './failure-limiter.js';
-import { problem, sendProblem } from './problem.js';
+import { rateLimited, sendProblem, toProblem } from './problem.js';
 
 /**
  * A per-client request limit (the verify route's), checked by the auth hook (auth.ts) right after
@@ -24,11 +24,10 @@ export class ClientLimit {
   /** Counts the request; false when it is over the limit (its 429 has then been sent). */
   admit(clientId: string, reply: FastifyReply): boolean {
     const { count, secondsLeft } = this.counts.hit(clientId);
-    const remaining = count > this.max ? 0 : this.max - count;
-    reply.header('x-ratelimit-limit', this.max).header('x-ratelimit-remaining', remaining).header('x-ratelimit-reset', secondsLeft);
+    reply.header('x-ratelimit-limit', this.max).header('x-ratelimit-remaining', Math.max(0, this.max - count)).header('x-ratelimit-reset', secondsLeft);
     if (count <= this.max) return true;
     reply.header('retry-after', secondsLeft);
-    sendProblem(reply, problem('rate_limited', `too many requests; retry in ${secondsLeft} seconds`, { details: { retryAfterSeconds: secondsLeft } }));
+    sendProblem(reply, toProblem(rateLimited(secondsLeft)).problem);
     return false;
   }
 }

@@ -33,6 +33,11 @@ export function problem(code: ErrorCode, detail: string, opts: { status?: number
   };
 }
 
+/** The error every request limit answers with (a 429): how long to wait, in words and as a number. */
+export function rateLimited(seconds: number): TacError {
+  return new TacError('rate_limited', `too many requests; retry in ${seconds} seconds`, { details: { retryAfterSeconds: seconds } });
+}
+
 /** Retry-After on a 503 for an unavailable database: about how long a database restart takes. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
