@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { Parser, type Options } from 'csv-parse';
 import { invalid, TacError } from '../core/errors.js';
 
 export interface CsvRecord {
@@ -41,6 +41,33 @@ export async function csvSource(file: string, stdin: NodeJS.ReadableStream): Pro
 const BATCH = 500;
 
 /**
+ * csv-parse's stream, pushing batches of records, each with its line number. The line is read off
+ * `parser.info` as each record is pushed (the moment csv-parse's `info: true` snapshots it), so no
+ * per-record info object is built and the async iteration steps once per batch, not per record.
+ */
+class BatchParser extends Parser {
+  private batch: CsvRecord[] = [];
+
+  constructor(options: Options) {
+    // Two batches buffered at most (the stream counts objects, and each is now a batch).
+    super({ ...options, readableHighWaterMark: 2 } as Options);
+  }
+
+  override push(record: unknown): boolean {
+    if (record === null) {
+      if (this.batch.length) super.push(this.batch);
+      this.batch = [];
+      return super.push(null);
+    }
+    this.batch.push({ line: this.info.lines, record: record as Record<string, string> });
+    if (this.batch.length < BATCH) return true;
+    const full = this.batch;
+    this.batch = [];
+    return super.push(full);
+  }
+}
+
+/**
  * Streams records with their line numbers, in batches. Handles a UTF-8 BOM, quoted fields with
  * commas and newlines, empty lines, and refuses oversized records; the header row is checked by
  * `checkHeader`.
@@ -48,7 +75,7 @@ const BATCH = 500;
 export async function* readCsv(open: () => Readable, checkHeader: (columns: string[]) => void): AsyncGenerator<CsvRecord[]> {
   const source = open();
   const parser = source.pipe(
-    parse({
+    new BatchParser({
       bom: true,
       columns: (header: string[]) => {
         const cols = header.map((h) => String(h).trim().toLowerCase());
@@ -57,22 +84,13 @@ export async function* readCsv(open: () => Readable, checkHeader: (columns: stri
       },
       skip_empty_lines: true,
       trim: true,
-      info: true,
       max_record_size: MAX_RECORD_BYTES,
     }),
   );
   // pipe() does not forward a read error (a directory, no permission): end the parse with it.
   source.on('error', (e) => parser.destroy(invalid('file', `cannot read it: ${e.message}`)));
   try {
-    let batch: CsvRecord[] = [];
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      batch.push({ line: info.lines, record });
-      if (batch.length === BATCH) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length) yield batch;
+    for await (const batch of parser as AsyncIterable<CsvRecord[]>) yield batch;
   } catch (e) {
     if (e instanceof TacError) throw e;
     const err = e as { code?: string; lines?: number; message: string };
