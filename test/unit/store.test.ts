@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -173,6 +173,35 @@ describe('database file and key check', () => {
     expect(again.getMeta('hello')).toBe('world');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     again.close();
+  });
+
+  // Linux lists a process's open files, SQLite's unlinked temp files ("etilqs_…") among them.
+  it.runIf(process.platform === 'linux')('a multi-row import batch keeps its statement journal in memory, not in a temp file', () => {
+    const store = new SqliteStore(openDatabase(join(dir, 'tac.db')));
+    const batch = (from: number) => {
+      const users = Array.from({ length: 500 }, (_, i) => user({
+        id: `usr_${String(from + i).padStart(16, '0')}`, username: `guest${from + i}`, email: `guest${from + i}@example.com`, phone: null,
+      }));
+      return { users, tacs: users.map((u) => tac({ id: `tac_${u.id.slice(4)}`, userId: u.id })), audit: users.map((u) => event({ userId: u.id })) };
+    };
+    const tempFiles = () => readdirSync('/proc/self/fd').map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    }).filter((target) => target.includes('etilqs'));
+    // Later batches change pages earlier ones committed: those are what a statement journal holds,
+    // and by the fourth it is past SQLite's 64 KiB spill threshold.
+    const during: string[] = [];
+    for (let b = 0; b < 5; b++) {
+      store.atomic(() => {
+        store.insertMany(batch(b * 500));
+        during.push(...tempFiles());
+      });
+    }
+    expect(during).toEqual([]);
+    store.close();
   });
 
   it('refuses a database from a newer tac', () => {
