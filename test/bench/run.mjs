@@ -58,7 +58,7 @@ const TARGETS = {
   verifyP99: { text: 'verify p99 ≤ 20 ms', max: 20 },
   pgVerify: { text: 'verify (one user), one replica on PostgreSQL ≥ 50% of `tac serve` on SQLite', min: 0.5 },
   pgVerifyMany: { text: 'verify (1,000 users), one replica on PostgreSQL ≥ 50% of `tac serve` on SQLite', min: 0.5 },
-  importRate: { text: 'import ≥ 25,000 rows/s', min: 25_000 },
+  importRate: { text: 'import of 100,000 rows ≥ 25,000 rows/s (issue 13)', min: 25_000 },
   importRss: { text: 'import peak RSS does not grow with rows (largest file ≤ 1.1× smallest)', max: 1.1 },
 };
 
@@ -110,7 +110,9 @@ if (only.has('import')) {
   const sizes = o.rows.split(',').map(Number);
   log(`guests import: ${sizes.join(', ')} rows, ${o.repeats} runs each`);
   results.import = await importBench({ tacBin, sizes, repeats: Number(o.repeats), log });
-  judge('importRate', Math.min(...Object.values(results.import).map((x) => x.rowsPerSec)));
+  // The issue sets the rate for a 100,000-row file (the largest given, without one): smaller files
+  // are reported beside it, their fixed start-up cost and the JIT's warm-up a larger share.
+  judge('importRate', (results.import[100_000] ?? results.import[Math.max(...sizes)]).rowsPerSec);
   if (sizes.length > 1) {
     const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
     judge('importRss', round(results.import[large].peakRssMb / results.import[small].peakRssMb, 3));
@@ -179,9 +181,10 @@ function markdown(r) {
     if (bad.length) lines.push(`| errors | ${bad.map((k) => `${k}: ${measured[k].non2xx} non-2xx, ${measured[k].errors} errors`).join('; ')} | | | | |`);
   }
   if (r.import) {
+    const judged = r.import[100_000] ?? Object.values(r.import).at(-1);
     for (const x of Object.values(r.import)) {
       const rate = `${x.rowsPerSec.toLocaleString('en')} rows/s, ${round(x.rowsPerSec / TARGETS.importRate.min, 2)}× the target`;
-      row(`\`tac guests import\` ${x.rows.toLocaleString('en')} rows (${x.csvMb} MiB CSV)`, `${x.medianMs} ms (CPU ${x.medianCpuMs} ms); runs ${x.runs.map((y) => y.rowsPerSec.toLocaleString('en')).join(', ')} rows/s`, '', `${rate}; peak RSS ${x.peakRssMb} MiB`, 'importRate', x.rowsPerSec >= TARGETS.importRate.min);
+      row(`\`tac guests import\` ${x.rows.toLocaleString('en')} rows (${x.csvMb} MiB CSV)`, `${x.medianMs} ms (CPU ${x.medianCpuMs} ms); runs ${x.runs.map((y) => y.rowsPerSec.toLocaleString('en')).join(', ')} rows/s`, '', `${rate}; peak RSS ${x.peakRssMb} MiB`, x === judged ? 'importRate' : undefined);
     }
     if (r.targets.importRss) {
       const [small, large] = [Object.values(r.import)[0], Object.values(r.import).at(-1)];
