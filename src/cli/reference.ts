@@ -110,6 +110,11 @@ export const FILES: readonly FileEntry[] = [
     fallback: '~/.cache/tac; macOS ~/Library/Caches/tac; Windows %LOCALAPPDATA%\\tac',
     description: "V8's compiled code of the CLI, one file per command, build and node version, mode 0600; safe to delete",
   },
+  {
+    path: '$TMPDIR/tac-import-*.jsonl',
+    fallback: '/tmp; Windows %TEMP%',
+    description: 'while users import or guests import runs: the rows it checked (names, emails, phone numbers; never a code), mode 0600, removed from the directory as soon as it is open (Windows: when the import ends), so even a killed import leaves nothing behind',
+  },
 ];
 
 /** Paragraphs of the man page's DESCRIPTION. */
