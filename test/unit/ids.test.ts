@@ -17,6 +17,14 @@ describe('newId', () => {
     expect(later.slice(0, 13)).not.toBe(ids[0]!.slice(0, 13));
   });
 
+  it('encodes the millisecond it was made in, for each new millisecond (the time part is kept between ids)', () => {
+    const ms = (id: string) => [...id.slice(4, 13)].reduce((n, c) => n * 32 + '234567abcdefghijklmnopqrstuvwxyz'.indexOf(c), 0);
+    for (const at of [Date.UTC(2033, 0, 1), Date.UTC(2033, 0, 1) + 1, Date.UTC(2040, 6, 15, 12, 30, 45, 678)]) {
+      expect(ms(newId('usr', new Date(at)))).toBe(at);
+      expect(ms(newId('tac', new Date(at)))).toBe(at);
+    }
+  });
+
   it('never goes back when the clock does', () => {
     const a = newId('usr', new Date(Date.UTC(2032, 0, 1)));
     const b = newId('usr', new Date(Date.UTC(2001, 0, 1)));

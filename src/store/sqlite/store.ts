@@ -46,8 +46,8 @@ export function openDatabase(path: string, migration: MigrationContext = { phone
     // A multi-row INSERT (imports) inside a transaction keeps a statement journal, to undo just that
     // statement if a row fails: the pages it changes, ~300 per 500-guest batch. Past 64 KiB SQLite
     // spills it to a temp file, which cost a 100,000-row import 250 MB of writes (107,000 write
-    // calls); in memory it is a bounded copy, freed at each commit. Nothing else here uses temp
-    // storage but sorts bounded by a LIMIT.
+    // calls); in memory it is a bounded copy, freed at each commit. Nothing else here needs temp
+    // storage but small sorts (agents by creation time, a LIMIT's top rows).
     db.pragma('temp_store = MEMORY');
     migrate(db, migration);
   } catch (e) {
