@@ -24,6 +24,13 @@ const BUSY_TIMEOUT_MS = 15_000;
 /** WAL pages between automatic checkpoints during bulk writes (the default is 1,000 pages of 4 KiB). */
 const BULK_CHECKPOINT_PAGES = 10_000;
 
+/** findUser's statements: usernames and emails compare case-insensitively (as their unique indexes do). */
+const FIND_USER = {
+  username: 'SELECT * FROM users WHERE username = ? COLLATE NOCASE',
+  email: 'SELECT * FROM users WHERE email = ? COLLATE NOCASE',
+  phone: 'SELECT * FROM users WHERE phone = ?',
+} as const;
+
 /** Rows per multi-row INSERT: 64 × 14 columns stays far below SQLite's limit of bound parameters. */
 const ROWS_PER_INSERT = 64;
 
@@ -84,6 +91,8 @@ function toRow(columns: Record<string, string>, obj: Row): Row {
 
 export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
+  /** SqliteStore.update: by table and the patch's fields, in order. */
+  private readonly updates = new Map<string, { stmt: Database.Statement; keys: string[]; bool: boolean[]; params: unknown[] }>();
   /** SqliteStore.insertRows: by table and number of rows. */
   private readonly multiRowInserts = new Map<string, { stmt: Database.Statement; params: unknown[] }>();
   /** One transaction wrapper for every call (better-sqlite3 builds a new one per db.transaction()). */
@@ -239,8 +248,7 @@ export class SqliteStore implements Store {
   }
 
   findUser(field: 'username' | 'email' | 'phone', value: string): User | undefined {
-    const sql = field === 'phone' ? 'SELECT * FROM users WHERE phone = ?' : `SELECT * FROM users WHERE ${field} = ? COLLATE NOCASE`;
-    return fromRow<User>(USER_COLUMNS, this.stmt(sql).get(value) as Row);
+    return fromRow<User>(USER_COLUMNS, this.stmt(FIND_USER[field]).get(value) as Row);
   }
 
   searchUsers(query: string, opts: { guestsOnly: boolean; limit: number }): User[] {
@@ -315,10 +323,8 @@ export class SqliteStore implements Store {
   // ---- audit
 
   appendAudit(e: NewAuditEvent): void {
-    this.stmt(
-      `INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details)
-       VALUES (@at, @actor, @action, @userId, @tacId, @outcome, @reason, @details)`,
-    ).run({ ...e, details: JSON.stringify(e.details) });
+    this.stmt('INSERT INTO audit (at, actor, action, user_id, tac_id, outcome, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.actor, e.action, e.userId, e.tacId, e.outcome, e.reason, JSON.stringify(e.details));
   }
 
   queryAudit(q: AuditQuery): AuditEvent[] {
@@ -393,10 +399,27 @@ export class SqliteStore implements Store {
     this.stmt(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
   }
 
+  /**
+   * One UPDATE statement per table and set of fields, prepared once, its parameters positional in
+   * a reused array: every verify updates a TAC (and often its user) with the same few fields.
+   */
   private update(table: string, columns: Record<string, string>, id: string, patch: Row): void {
-    const row = toRow(columns, patch);
-    const cols = Object.keys(row);
-    if (!cols.length) return;
-    this.stmt(`UPDATE ${table} SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @__id`).run({ ...row, __id: id });
+    let key = table;
+    for (const k in patch) key += `,${k}`;
+    if (key === table) return;
+    let u = this.updates.get(key);
+    if (!u) {
+      const keys = Object.keys(patch);
+      const sql = `UPDATE ${table} SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`;
+      this.updates.set(key, (u = { stmt: this.db.prepare(sql), keys, bool: keys.map((k) => BOOLEAN_KEYS.has(k)), params: new Array<unknown>(keys.length + 1) }));
+    }
+    const { stmt, keys, bool, params } = u;
+    for (let i = 0; i < keys.length; i++) {
+      const v = patch[keys[i]!];
+      params[i] = bool[i] ? (v ? 1 : 0) : v;
+    }
+    params[keys.length] = id;
+    stmt.run(params);
+    params.fill(null);
   }
 }
