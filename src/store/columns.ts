@@ -20,7 +20,7 @@ export const AUDIT_COLUMNS: Record<keyof NewAuditEvent, string> = {
 /** A record from a row: booleans are 0/1 in SQLite, true/false in PostgreSQL. */
 export function fromRow<T>(columns: Record<string, string>, row: Row | undefined): T | undefined {
   if (!row) return undefined;
-  const { keys, cols, bool } = planFor(columns);
+  const { keys, cols, bool } = columnPlan(columns);
   const out: Row = {};
   for (let i = 0; i < keys.length; i++) {
     const v = row[cols[i]!];
@@ -31,7 +31,7 @@ export function fromRow<T>(columns: Record<string, string>, row: Row | undefined
 
 /** Each column map's fields, columns and boolean flags, worked out once (every verify reads a user and its TACs). */
 const plans = new WeakMap<Record<string, string>, { keys: string[]; cols: string[]; bool: boolean[] }>();
-function planFor(columns: Record<string, string>) {
+export function columnPlan(columns: Record<string, string>): { keys: string[]; cols: string[]; bool: boolean[] } {
   let plan = plans.get(columns);
   if (!plan) {
     const entries = Object.entries(columns);

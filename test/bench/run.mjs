@@ -62,6 +62,13 @@ const TARGETS = {
   importRss: { text: 'import peak RSS does not grow with rows (largest file ≤ 1.1× smallest)', max: 1.1 },
 };
 
+/**
+ * The import run the rate target is judged on: issue 13 sets it for a 100,000-row file (the
+ * largest given, without one). Smaller files are reported beside it: their fixed start-up cost and
+ * the JIT's warm-up weigh more.
+ */
+const judgedImport = (runs) => runs[100_000] ?? Object.values(runs).reduce((a, b) => (b.rows > a.rows ? b : a));
+
 const results = {
   date: new Date().toISOString(),
   machine: {
@@ -110,9 +117,7 @@ if (only.has('import')) {
   const sizes = o.rows.split(',').map(Number);
   log(`guests import: ${sizes.join(', ')} rows, ${o.repeats} runs each`);
   results.import = await importBench({ tacBin, sizes, repeats: Number(o.repeats), log });
-  // The issue sets the rate for a 100,000-row file (the largest given, without one): smaller files
-  // are reported beside it, their fixed start-up cost and the JIT's warm-up a larger share.
-  judge('importRate', (results.import[100_000] ?? results.import[Math.max(...sizes)]).rowsPerSec);
+  judge('importRate', judgedImport(results.import).rowsPerSec);
   if (sizes.length > 1) {
     const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
     judge('importRss', round(results.import[large].peakRssMb / results.import[small].peakRssMb, 3));
@@ -181,7 +186,7 @@ function markdown(r) {
     if (bad.length) lines.push(`| errors | ${bad.map((k) => `${k}: ${measured[k].non2xx} non-2xx, ${measured[k].errors} errors`).join('; ')} | | | | |`);
   }
   if (r.import) {
-    const judged = r.import[100_000] ?? Object.values(r.import).at(-1);
+    const judged = judgedImport(r.import);
     for (const x of Object.values(r.import)) {
       const rate = `${x.rowsPerSec.toLocaleString('en')} rows/s, ${round(x.rowsPerSec / TARGETS.importRate.min, 2)}× the target`;
       row(`\`tac guests import\` ${x.rows.toLocaleString('en')} rows (${x.csvMb} MiB CSV)`, `${x.medianMs} ms (CPU ${x.medianCpuMs} ms); runs ${x.runs.map((y) => y.rowsPerSec.toLocaleString('en')).join(', ')} rows/s`, '', `${rate}; peak RSS ${x.peakRssMb} MiB`, x === judged ? 'importRate' : undefined);

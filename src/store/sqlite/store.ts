@@ -7,7 +7,7 @@ import type { Policy } from '../../core/policy.js';
 import type { Store } from '../../core/store.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent, TacRecord, User } from '../../core/types.js';
 import type { MigrationContext } from '../migrate-phones.js';
-import { AUDIT_COLUMNS, BOOLEAN_KEYS, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
+import { AUDIT_COLUMNS, BOOLEAN_KEYS, columnPlan, fromRow, TAC_COLUMNS, USER_COLUMNS, type Row } from '../columns.js';
 import { MIGRATIONS, newerSchema } from '../migrations.js';
 import { sqliteAddonPath } from './addon.js';
 import { PolicyCache } from './policy-cache.js';
@@ -81,6 +81,14 @@ function migrate(db: Database.Database, ctx: MigrationContext): void {
     }
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
+}
+
+/** Puts `row`'s values for `keys` into `params` from index `at`, booleans as 0/1 (SQLite has none). */
+function bindValues(params: unknown[], at: number, row: Row, keys: readonly string[], bool: readonly boolean[]): void {
+  for (let j = 0; j < keys.length; j++) {
+    const v = row[keys[j]!];
+    params[at + j] = bool[j] ? (v ? 1 : 0) : v;
+  }
 }
 
 function toRow(columns: Record<string, string>, obj: Row): Row {
@@ -366,8 +374,7 @@ export class SqliteStore implements Store {
    * Each size of statement is prepared once, with an array of its parameters that is reused.
    */
   private insertRows(table: string, columns: Record<string, string>, rows: readonly Row[]): void {
-    const keys = Object.keys(columns);
-    const bool = keys.map((k) => BOOLEAN_KEYS.has(k));
+    const { keys, cols, bool } = columnPlan(columns);
     const width = keys.length;
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const n = Math.min(ROWS_PER_INSERT, rows.length - start);
@@ -375,17 +382,11 @@ export class SqliteStore implements Store {
       let insert = this.multiRowInserts.get(key);
       if (!insert) {
         const one = `(${keys.map(() => '?').join(', ')})`;
-        const sql = `INSERT INTO ${table} (${Object.values(columns).join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
+        const sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
         this.multiRowInserts.set(key, (insert = { stmt: this.db.prepare(sql), params: new Array<unknown>(n * width) }));
       }
       const { stmt, params } = insert;
-      for (let i = 0; i < n; i++) {
-        const row = rows[start + i]!;
-        for (let j = 0; j < width; j++) {
-          const v = row[keys[j]!];
-          params[i * width + j] = bool[j] ? (v ? 1 : 0) : v;
-        }
-      }
+      for (let i = 0; i < n; i++) bindValues(params, i * width, rows[start + i]!, keys, bool);
       stmt.run(params);
       params.fill(null);
     }
@@ -414,10 +415,7 @@ export class SqliteStore implements Store {
       this.updates.set(key, (u = { stmt: this.db.prepare(sql), keys, bool: keys.map((k) => BOOLEAN_KEYS.has(k)), params: new Array<unknown>(keys.length + 1) }));
     }
     const { stmt, keys, bool, params } = u;
-    for (let i = 0; i < keys.length; i++) {
-      const v = patch[keys[i]!];
-      params[i] = bool[i] ? (v ? 1 : 0) : v;
-    }
+    bindValues(params, 0, patch, keys, bool);
     params[keys.length] = id;
     stmt.run(params);
     params.fill(null);
